@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One entry point for people and CI. Bootstraps .venv from the pinned requirements on first use.
+#   bash run.sh demo    - start the local stack (moto server on 127.0.0.1) and run the main job end to end
+#   bash run.sh test    - lint, type-check and run the test suite
+#   bash run.sh bench   - print the benchmarks (BENCH_FULL=1 for the long forms)
+#   bash run.sh guiji … - any guiji CLI command inside the virtualenv
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${GUIJI_VENV:-.venv}
+PY=${PYTHON:-python3}
+
+bootstrap() {
+  local stamp="$VENV/.guiji-deps"
+  local want
+  want=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-16)
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "[guiji] installing pinned dependencies into $VENV …" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+    echo "$want" > "$stamp"
+  fi
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  demo)
+    bootstrap
+    exec "$VENV/bin/guiji" demo "$@"
+    ;;
+  test)
+    bootstrap
+    echo "[guiji] ruff check" >&2
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    echo "[guiji] mypy shared functions" >&2
+    "$VENV/bin/mypy" shared functions
+    echo "[guiji] pytest" >&2
+    exec "$VENV/bin/pytest" -n 2 "$@"
+    ;;
+  bench)
+    bootstrap
+    exec "$VENV/bin/python" -m bench "$@"
+    ;;
+  guiji)
+    bootstrap
+    exec "$VENV/bin/guiji" "$@"
+    ;;
+  *)
+    sed -n '2,7p' "$0"
+    exit 2
+    ;;
+esac
