@@ -1,0 +1,38 @@
+"""Business time: instants are UTC, local dates are derived explicitly in Asia/Shanghai (UTC+8, no DST)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+# Fixed offset instead of zoneinfo: China has had no DST since 1991 and a fixed zone needs no tzdata in Lambda.
+BUSINESS_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
+
+
+def utc_now() -> datetime:
+    """The current instant, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def local_date(instant: datetime) -> date:
+    """The Asia/Shanghai calendar date of an instant (naive instants are rejected)."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: instants must be timezone-aware")
+    return instant.astimezone(BUSINESS_TZ).date()
+
+
+def end_of_local_day_utc(day: date) -> datetime:
+    """The first instant *after* ``day`` ends in Asia/Shanghai, as UTC (an act is on time if strictly before it)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=BUSINESS_TZ).astimezone(UTC)
+
+
+def iso_utc(instant: datetime) -> str:
+    """ISO-8601 text of an instant in UTC with a ``Z`` suffix."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso_utc(text: str) -> datetime:
+    """Parse an ISO-8601 instant (``Z`` or offset); the result is UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"instant without zone: {text!r}")
+    return value.astimezone(UTC)
