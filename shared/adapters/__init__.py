@@ -1,0 +1,1 @@
+"""AWS adapters: the only place in ``shared`` that imports boto3."""
