@@ -1,0 +1,95 @@
+"""S3 objects, the intake queue and the notices topic."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.adapters.aws import client
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    etag: str
+    last_modified: datetime
+    metadata: dict[str, str]
+
+
+class Objects:
+    """S3 access for uploads, receipts and reports."""
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+        try:
+            resp = client("s3").head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(
+            size=int(resp["ContentLength"]),
+            etag=str(resp["ETag"]).strip('"'),
+            last_modified=resp["LastModified"],
+            metadata={k.lower(): v for k, v in resp.get("Metadata", {}).items()},
+        )
+
+    def download(self, bucket: str, key: str, path: Path) -> None:
+        """Stream an object to a local file (bounded memory)."""
+        client("s3").download_file(bucket, key, str(path))
+
+    def get_bytes(self, bucket: str, key: str) -> bytes | None:
+        try:
+            body: bytes = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey"):
+                return None
+            raise
+        return body
+
+    def put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
+        client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_json(self, bucket: str, key: str, value: Any) -> None:
+        data = json.dumps(value, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        self.put_bytes(bucket, key, data, "application/json; charset=utf-8")
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        keys: list[str] = []
+        for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return keys
+
+    def delete_prefix(self, bucket: str, prefix: str) -> None:
+        keys = self.list_keys(bucket, prefix)
+        for start in range(0, len(keys), 1000):
+            chunk = [{"Key": k} for k in keys[start : start + 1000]]
+            client("s3").delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+
+
+class Queue:
+    """Sends continuation messages to the intake queue."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def send(self, body: dict[str, Any]) -> None:
+        client("sqs").send_message(QueueUrl=self.url, MessageBody=json.dumps(body, ensure_ascii=False))
+
+
+class Notifier:
+    """Publishes digests to the notices topic, with message attributes for subscription filters."""
+
+    def __init__(self, topic_arn: str) -> None:
+        self.topic_arn = topic_arn
+
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+        attrs = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v != ""}
+        resp = client("sns").publish(
+            TopicArn=self.topic_arn, Subject=subject[:100], Message=message, MessageAttributes=attrs
+        )
+        return str(resp["MessageId"])

@@ -1,0 +1,321 @@
+"""Repositories over the guiji tables. They speak domain models; item layouts live only here.
+
+Records table (``RecordsTable``)
+    ``REC#{id}`` / ``CUR``         current state of a record (a :class:`LedgerEntry`)
+    ``REC#{id}`` / ``V#{n:06d}``  an earlier version, kept when a correction replaces it
+    gsi1  open collection   ``OPENCOL#{shard}`` / ``{collect_due}#{id}``   (sparse: expected, not collected)
+    gsi2  open publication  ``OPENPUB#{shard}`` / ``{publish_due}#{id}``   (sparse: collected, never published)
+    gsi3  work queues       ``PUBLISH#{shard}`` or ``HELD#{shard}`` / ``{collected_at}#{id}``
+    gsi4  by department     ``{department}`` / ``{production_date}#{id}``
+Registry table: ``DEPT`` / code; ``SUBJ#{uscc}`` / ``CUR``; index items ``REGNO#{reg_no}`` and ``NAME#{name}`` / ``IDX``.
+Breaches table: ``BR#{breach_id}`` / ``CUR``; gsi1 ``OPEN#{shard}`` / ``{due}#{id}`` (sparse), gsi2 department,
+    gsi3 city, gsi4 ``KIND#{kind}`` — each / ``{opened_on}#{id}``.
+Audit table: ``{stream}`` / ``{seq:08d}`` — append-only, hash-chained per stream.
+Control table: uploads, chunk results, digests, job heartbeats, calendar overrides.
+
+Scheduled jobs read only the sparse indexes up to a date horizon, so their reads grow with the number of
+records that can be due, never with the size of the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
+from shared.attribution import SubjectLookup
+from shared.ledger import LedgerEntry
+from shared.registry import Department, Subject, normalize_name
+from shared.settings import Settings
+from shared.timeutil import iso_utc, utc_now
+
+SHARDS = 4
+
+
+def shard_of(key: str) -> int:
+    """Spread a sparse index over a few partitions (a single hot GSI key would cap write throughput)."""
+    return zlib.crc32(key.encode()) % SHARDS
+
+
+def _date_key(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+class RecordStore:
+    """Current state and history of ledger records."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    @staticmethod
+    def to_item(entry: LedgerEntry) -> Item:
+        item: Item = entry.model_dump(mode="json")
+        rid = entry.record_id
+        item["pk"], item["sk"] = f"REC#{rid}", "CUR"
+        shard = shard_of(rid)
+        if entry.collect_due is not None and not entry.collected:
+            item["gsi1pk"], item["gsi1sk"] = f"OPENCOL#{shard}", f"{_date_key(entry.collect_due)}#{rid}"
+        if entry.collected and entry.published_at is None:
+            item["gsi2pk"], item["gsi2sk"] = f"OPENPUB#{shard}", f"{_date_key(entry.publish_due)}#{rid}"
+        if entry.collected_at is not None:
+            stamp = iso_utc(entry.collected_at)
+            if entry.needs_publication:
+                item["gsi3pk"], item["gsi3sk"] = f"PUBLISH#{shard}", f"{stamp}#{rid}"
+            elif entry.held and not entry.rejected_by_regulator:
+                item["gsi3pk"], item["gsi3sk"] = f"HELD#{shard}", f"{stamp}#{rid}"
+        item["gsi4pk"], item["gsi4sk"] = entry.department, f"{_date_key(entry.production_date)}#{rid}"
+        return item
+
+    @staticmethod
+    def from_item(item: Item) -> LedgerEntry:
+        return LedgerEntry.model_validate(item)
+
+    def get(self, record_id: str) -> LedgerEntry | None:
+        item = self.table.get(f"REC#{record_id}", "CUR")
+        return self.from_item(item) if item else None
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+        found = self.table.batch_get((f"REC#{rid}", "CUR") for rid in record_ids)
+        return {item["record_id"]: self.from_item(item) for item in found.values()}
+
+    def put_many(self, entries: Iterable[LedgerEntry], previous: Iterable[LedgerEntry] = ()) -> int:
+        """Write new states (and keep the versions they replace) in batches."""
+        items = [self.to_item(e) for e in entries]
+        for old in previous:
+            snap: Item = old.model_dump(mode="json")
+            snap["pk"], snap["sk"] = f"REC#{old.record_id}", f"V#{old.version:06d}"
+            items.append(snap)
+        return self.table.batch_write(items)
+
+    def put(self, entry: LedgerEntry, *, expect_version: int | None = None) -> None:
+        """Write one state; with ``expect_version`` only if nobody changed the record meanwhile."""
+        if expect_version is None:
+            self.table.put(self.to_item(entry))
+            return
+        self.table.put(
+            self.to_item(entry),
+            condition="attribute_not_exists(pk) OR version = :v",
+            values={":v": expect_version},
+        )
+
+    def versions(self, record_id: str) -> list[LedgerEntry]:
+        """Earlier versions, oldest first (the current one is :meth:`get`)."""
+        items = self.table.query("pk = :pk AND begins_with(sk, :v)", {":pk": f"REC#{record_id}", ":v": "V#"})
+        return [self.from_item(i) for i in items]
+
+    def _sparse(self, index: str, prefix: str, until: str) -> Iterator[LedgerEntry]:
+        for shard in range(SHARDS):
+            items = self.table.query(
+                f"{index}pk = :p AND {index}sk <= :u",
+                {":p": f"{prefix}#{shard}", ":u": until + "~"},
+                index=index,
+            )
+            for item in items:
+                yield self.from_item(item)
+
+    def open_collection(self, until: date) -> Iterator[LedgerEntry]:
+        """Records expected from production ledgers, not collected, due on or before ``until``."""
+        return self._sparse("gsi1", "OPENCOL", until.isoformat())
+
+    def open_publication(self, until: date) -> Iterator[LedgerEntry]:
+        """Collected records never published, due on or before ``until``."""
+        return self._sparse("gsi2", "OPENPUB", until.isoformat())
+
+    def to_publish(self) -> Iterator[LedgerEntry]:
+        return self._sparse("gsi3", "PUBLISH", "9999")
+
+    def held(self) -> Iterator[LedgerEntry]:
+        return self._sparse("gsi3", "HELD", "9999")
+
+    def by_department(self, department: str, start: date, end: date) -> Iterator[LedgerEntry]:
+        items = self.table.query(
+            "gsi4pk = :d AND gsi4sk BETWEEN :a AND :b",
+            {":d": department, ":a": start.isoformat(), ":b": end.isoformat() + "~"},
+            index="gsi4",
+        )
+        return (self.from_item(i) for i in items)
+
+
+class RegistryStore:
+    """Departments and the market-subject register."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def put_departments(self, departments: Iterable[Department]) -> int:
+        items = []
+        for d in departments:
+            item: Item = d.model_dump(mode="json")
+            item["supervisor_emails"] = list(d.supervisor_emails)
+            item["pk"], item["sk"] = "DEPT", d.code
+            items.append(item)
+        return self.table.batch_write(items)
+
+    def departments(self) -> dict[str, Department]:
+        return {i["code"]: Department.model_validate(i) for i in self.table.query("pk = :p", {":p": "DEPT"})}
+
+    def department(self, code: str) -> Department | None:
+        item = self.table.get("DEPT", code)
+        return Department.model_validate(item) if item else None
+
+    def put_subjects(self, subjects: Iterable[Subject]) -> int:
+        """Upsert subjects plus their 注册号 and name index items (names may be shared by several subjects)."""
+        subjects = list(subjects)
+        items: list[Item] = []
+        names: dict[str, set[str]] = {}
+        for s in subjects:
+            item: Item = s.model_dump(mode="json")
+            item["pk"], item["sk"] = f"SUBJ#{s.uscc}", "CUR"
+            items.append(item)
+            names.setdefault(normalize_name(s.name), set()).add(s.uscc)
+            if s.reg_no:
+                items.append({"pk": f"REGNO#{s.reg_no}", "sk": "IDX", "uscc": s.uscc})
+        existing = self.table.batch_get((f"NAME#{n}", "IDX") for n in names)
+        for name, codes in names.items():
+            old = existing.get((f"NAME#{name}", "IDX"), {}).get("usccs", [])
+            items.append({"pk": f"NAME#{name}", "sk": "IDX", "usccs": sorted(codes | set(old))})
+        return self.table.batch_write(items)
+
+    def subject(self, uscc: str) -> Subject | None:
+        item = self.table.get(f"SUBJ#{uscc}", "CUR")
+        return Subject.model_validate(item) if item else None
+
+    def lookup(self, usccs: Iterable[str], reg_nos: Iterable[str], names: Iterable[str]) -> SubjectLookup:
+        """Fetch every register entry a batch of rows could match: two BatchGetItem rounds."""
+        reg_set = {r for r in reg_nos if r}
+        name_set = {normalize_name(n) for n in names if n}
+        index = self.table.batch_get(
+            [(f"REGNO#{r}", "IDX") for r in reg_set] + [(f"NAME#{n}", "IDX") for n in name_set]
+        )
+        regno_codes = {r: index[(f"REGNO#{r}", "IDX")]["uscc"] for r in reg_set if (f"REGNO#{r}", "IDX") in index}
+        name_codes = {n: index[(f"NAME#{n}", "IDX")]["usccs"] for n in name_set if (f"NAME#{n}", "IDX") in index}
+        wanted = {c for c in usccs if c} | set(regno_codes.values()) | {c for cs in name_codes.values() for c in cs}
+        found = self.table.batch_get((f"SUBJ#{code}", "CUR") for code in wanted)
+        subjects = {item["uscc"]: Subject.model_validate(item) for item in found.values()}
+        return SubjectLookup(
+            by_uscc=subjects,
+            by_reg_no={reg: subjects[code] for reg, code in regno_codes.items() if code in subjects},
+            by_name={n: [subjects[c] for c in cs if c in subjects] for n, cs in name_codes.items()},
+        )
+
+    def search_subjects(self, text: str, limit: int = 20) -> list[Subject]:
+        """Public query: exact code, or exact (normalised) name."""
+        code = text.strip().upper()
+        hit = self.subject(code)
+        if hit:
+            return [hit]
+        lookup = self.lookup([], [code], [text])
+        results = list(lookup.by_reg_no.values()) + [s for ss in lookup.by_name.values() for s in ss]
+        return results[:limit]
+
+
+GENESIS = "0" * 64
+
+
+def audit_hash(prev: str, entry: dict[str, Any]) -> str:
+    """Hash of an audit entry chained to its predecessor."""
+    body = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+
+
+class AuditLog:
+    """Append-only, hash-chained audit trail. Nothing in guiji updates or deletes its items."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    @staticmethod
+    def make_item(stream: str, seq: int, prev: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
+        entry = {"stream": stream, "seq": seq, "event": event, "actor": actor, "at": iso_utc(utc_now())}
+        entry["detail"] = detail
+        entry["prev"] = prev
+        entry["hash"] = audit_hash(prev, entry)
+        return {"pk": stream, "sk": f"{seq:08d}", **entry}
+
+    def append_many(self, items: list[Item]) -> int:
+        """Write prepared entries whose sequence numbers the caller owns (e.g. from a record's head)."""
+        return self.table.batch_write(items)
+
+    def append(self, stream: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
+        """Append one entry at the head of a stream; a conditional put makes concurrent appends safe."""
+        for _ in range(10):
+            head = next(iter(self.table.query("pk = :p", {":p": stream}, forward=False, limit=1)), None)
+            seq = (head["seq"] + 1) if head else 1
+            item = self.make_item(stream, seq, head["hash"] if head else GENESIS, event, actor, detail)
+            try:
+                self.table.put(item, condition="attribute_not_exists(pk)")
+                return item
+            except ConditionFailedError:
+                continue
+        raise RuntimeError(f"audit stream {stream} is too contended")
+
+    def stream(self, stream: str) -> list[Item]:
+        return list(self.table.query("pk = :p", {":p": stream}))
+
+    def verify(self) -> tuple[int, list[str]]:
+        """Walk every stream and check its chain; returns (entries checked, problems)."""
+        streams: dict[str, list[Item]] = {}
+        for item in self.table.scan():
+            streams.setdefault(item["pk"], []).append(item)
+        problems: list[str] = []
+        count = 0
+        for stream, items in streams.items():
+            prev = GENESIS
+            for expected_seq, item in enumerate(sorted(items, key=lambda i: i["seq"]), start=1):
+                count += 1
+                entry = {k: item[k] for k in ("stream", "seq", "event", "actor", "at", "detail", "prev")}
+                if item["seq"] != expected_seq:
+                    problems.append(f"{stream}: entry {expected_seq} missing")
+                    break
+                if item["prev"] != prev or audit_hash(prev, entry) != item["hash"]:
+                    problems.append(f"{stream}: entry {item['seq']} altered")
+                    break
+                prev = item["hash"]
+        return count, problems
+
+
+class ControlStore:
+    """Small operational state: upload progress, job heartbeats, digests, calendar overrides."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        return self.table.get(pk, sk)
+
+    def put(self, item: Item, *, condition: str | None = None, values: Item | None = None) -> None:
+        self.table.put(item, condition=condition, values=values)
+
+    def update(self, pk: str, sk: str, expression: str, values: Item | None = None, **kw: Any) -> Item:
+        return self.table.update(pk, sk, expression, values, **kw)
+
+    def query(self, pk: str, prefix: str = "") -> list[Item]:
+        if prefix:
+            return list(self.table.query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": prefix}))
+        return list(self.table.query("pk = :p", {":p": pk}))
+
+    def heartbeat(self, job: str, as_of: date, detail: dict[str, Any]) -> None:
+        self.table.put({"pk": "JOB", "sk": job, "last_success": iso_utc(utc_now()), "as_of": str(as_of), **detail})
+
+    def heartbeats(self) -> dict[str, Item]:
+        return {i["sk"]: i for i in self.query("JOB")}
+
+
+class Tables:
+    """All tables of one deployment, sharing one I/O counter."""
+
+    def __init__(self, settings: Settings, stats: IoStats | None = None) -> None:
+        self.stats = stats or IoStats()
+        self.records = RecordStore(Table(settings.records_table, self.stats))
+        self.registry = RegistryStore(Table(settings.registry_table, self.stats))
+        self.breaches_table = Table(settings.breaches_table, self.stats)
+        self.audit = AuditLog(Table(settings.audit_table, self.stats))
+        self.control = ControlStore(Table(settings.control_table, self.stats))
+
+
+def as_datetime(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None

@@ -1,0 +1,49 @@
+"""Attribution (记名): match a collected record to the market-subject register (BRIEF §2.1, §2.3).
+
+Order: the 统一社会信用代码, then the legacy 注册号, then the exact name. The store looks the candidates up in
+batches and hands them over as a :class:`SubjectLookup`; this module only decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.ledger import Attribution
+from shared.registry import Subject, normalize_name
+
+
+@dataclass
+class SubjectLookup:
+    """Register entries relevant to one batch of rows."""
+
+    by_uscc: dict[str, Subject] = field(default_factory=dict)
+    by_reg_no: dict[str, Subject] = field(default_factory=dict)
+    by_name: dict[str, list[Subject]] = field(default_factory=dict)  # keyed by normalize_name
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    outcome: Attribution
+    subject: Subject | None
+
+
+def attribute(uscc: str | None, reg_no: str | None, name: str, lookup: SubjectLookup) -> AttributionResult:
+    """Decide the attribution of one record."""
+    wanted = normalize_name(name)
+    for code, table in ((uscc, lookup.by_uscc), (reg_no, lookup.by_reg_no)):
+        if not code:
+            continue
+        subject = table.get(code)
+        if subject is None:
+            if code is uscc:
+                return AttributionResult(Attribution.CODE_UNKNOWN, None)
+            continue
+        if normalize_name(subject.name) == wanted:
+            return AttributionResult(Attribution.MATCHED, subject)
+        return AttributionResult(Attribution.NAME_DIFFERS, subject)
+    if reg_no and not uscc:
+        return AttributionResult(Attribution.CODE_UNKNOWN, None)
+    candidates = lookup.by_name.get(wanted, [])
+    if len(candidates) == 1:
+        return AttributionResult(Attribution.NAME_ONLY, candidates[0])
+    return AttributionResult(Attribution.NO_SUBJECT, None)
