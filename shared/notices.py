@@ -99,8 +99,8 @@ def _line(n: int, item: DigestItem) -> str:
     head = f"{n}. 【{KIND_ZH[item.kind]}】{item.department_name}｜{_category_zh(item.category)}｜"
     head += f"{item.doc_no or '无文号'}｜{item.subject_name or '未记名'}｜"
     if item.kind is BreachKind.AT_RISK:
-        return head + f"应于{item.due.isoformat()}前完成，剩余{item.working_days_late}个工作日"
-    return head + f"应于{item.due.isoformat()}前完成，超期{item.working_days_late}个工作日"
+        return head + f"期限{item.due.isoformat()}，剩余{item.working_days_late}个工作日"
+    return head + f"期限{item.due.isoformat()}，超期{item.working_days_late}个工作日"
 
 
 def _capped(items: Sequence[DigestItem], max_items: int) -> list[str]:
@@ -199,7 +199,7 @@ def compose_digest(
     else:
         lines.append("无。")
 
-    lines += ["", f"完整清单：{list_url}", "本邮件由归集监测系统自动发送，同一事项在同一督办层级不重复通报。"]
+    lines += ["", f"完整清单：{list_url}", "本邮件由归集监测系统自动发送。"]
 
     attributes = {
         "region": jurisdiction,
