@@ -305,6 +305,73 @@ class ControlStore:
         return {i["sk"]: i for i in self.query("JOB")}
 
 
+def as_datetime(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+class BreachStore:
+    """Durable breach records: opened by a scan (or at upload/publication), kept after they close."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    @staticmethod
+    def to_item(breach: Item) -> Item:
+        item = dict(breach)
+        bid = item["breach_id"]
+        item["pk"], item["sk"] = f"BR#{bid}", "CUR"
+        for key in ("gsi1pk", "gsi1sk"):
+            item.pop(key, None)
+        if item["status"] == "open":
+            item["gsi1pk"], item["gsi1sk"] = f"OPEN#{shard_of(bid)}", f"{item['due']}#{bid}"
+        stamp = f"{item['opened_on']}#{bid}"
+        item["gsi2pk"], item["gsi2sk"] = item["department"], stamp
+        item["gsi3pk"], item["gsi3sk"] = item["city"], stamp
+        item["gsi4pk"], item["gsi4sk"] = f"KIND#{item['kind']}", stamp
+        return item
+
+    def get(self, breach_id: str) -> Item | None:
+        return self.table.get(f"BR#{breach_id}", "CUR")
+
+    def get_many(self, breach_ids: Iterable[str]) -> dict[str, Item]:
+        found = self.table.batch_get((f"BR#{b}", "CUR") for b in breach_ids)
+        return {i["breach_id"]: i for i in found.values()}
+
+    def put_many(self, breaches: Iterable[Item]) -> int:
+        return self.table.batch_write(self.to_item(b) for b in breaches)
+
+    def put(self, breach: Item, *, condition: str | None = None, values: Item | None = None) -> None:
+        self.table.put(self.to_item(breach), condition=condition, values=values)
+
+    def open_breaches(self) -> Iterator[Item]:
+        """Every open breach (sparse index: reads grow with open breaches only)."""
+        for shard in range(SHARDS):
+            yield from self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1")
+
+    def listing(
+        self,
+        *,
+        department: str | None = None,
+        city: str | None = None,
+        kinds: Iterable[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> Iterator[Item]:
+        """Breaches opened in [start, end] through the most selective index available."""
+        lo = start.isoformat() if start else "0000"
+        hi = (end.isoformat() if end else "9999") + "~"
+        if department:
+            partitions = [("gsi2", department)]
+        elif city:
+            partitions = [("gsi3", city)]
+        else:
+            partitions = [("gsi4", f"KIND#{k}") for k in kinds]
+        for index, value in partitions:
+            yield from self.table.query(
+                f"{index}pk = :p AND {index}sk BETWEEN :a AND :b", {":p": value, ":a": lo, ":b": hi}, index=index
+            )
+
+
 class Tables:
     """All tables of one deployment, sharing one I/O counter."""
 
@@ -312,10 +379,6 @@ class Tables:
         self.stats = stats or IoStats()
         self.records = RecordStore(Table(settings.records_table, self.stats))
         self.registry = RegistryStore(Table(settings.registry_table, self.stats))
-        self.breaches_table = Table(settings.breaches_table, self.stats)
+        self.breaches = BreachStore(Table(settings.breaches_table, self.stats))
         self.audit = AuditLog(Table(settings.audit_table, self.stats))
         self.control = ControlStore(Table(settings.control_table, self.stats))
-
-
-def as_datetime(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None

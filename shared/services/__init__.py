@@ -1,0 +1,1 @@
+"""Use cases: orchestrate the domain (``shared``) over the adapters. Handlers and the CLI call these."""

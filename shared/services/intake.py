@@ -1,0 +1,538 @@
+"""Intake: one uploaded file → validated, attributed, dated ledger rows, a receipt and a reject report.
+
+Flow per queue message (an S3 notification or a continuation of a large file):
+parse the key → refuse what is not ``incoming/{department}/{folder}/{file}`` from a registered department →
+spool the object to a temp file → detect the format and header → validate each row → attribute and decide
+(new / duplicate / correction) in batches → write ledger, versions, audit and collection-late breaches in
+batches → record the chunk's counts → hand the rest of a large file on through the queue, or write the receipt.
+
+Never lose a row: every data row read is counted as accepted, rejected or duplicate. A retry of the same
+message replays: rows already written by the earlier attempt keep their first outcome.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel
+
+from shared.adapters.messaging import ObjectInfo
+from shared.adapters.store import GENESIS, AuditLog
+from shared.attribution import attribute
+from shared.categories import CATEGORY_INFO, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
+from shared.columns import HeaderError, looks_like_header, map_headers
+from shared.ledger import (
+    ATTRIBUTION_ZH,
+    LedgerEntry,
+    UploadContext,
+    compute_dues,
+    decide,
+    record_id,
+)
+from shared.observability import logger, metrics
+from shared.readers import MalformedFileError, Table, open_table
+from shared.records import CanonicalRecord, RejectReason, validate_row
+from shared.registry import Department
+from shared.services.context import Deps
+from shared.services.findings import findings_for_entries
+from shared.services.folder_rows import (
+    LedgerSink,
+    PublishedSink,
+    looks_like_ledger_header,
+    looks_like_published_header,
+)
+from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
+
+BATCH = 100
+RECEIPTS_PREFIX = "receipts/"
+WORK_PREFIX = "work/"
+
+
+class UploadRef(BaseModel):
+    """One object to process, from an S3 event record or a continuation message."""
+
+    bucket: str
+    key: str
+    etag: str = ""
+    chunk: int = 0
+    start_row: int = 0  # data rows already handled by earlier chunks
+
+
+def parse_message(body: str) -> list[UploadRef]:
+    """Upload references in an SQS message body; ``s3:TestEvent`` and foreign events yield nothing."""
+    data = json.loads(body)
+    if isinstance(data, dict) and "Message" in data and "TopicArn" in data:  # SNS envelope
+        data = json.loads(data["Message"])
+    if not isinstance(data, dict):
+        return []
+    if "continuation" in data:
+        return [UploadRef.model_validate(data["continuation"])]
+    refs: list[UploadRef] = []
+    for record in data.get("Records", []):
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        s3 = record.get("s3", {})
+        refs.append(
+            UploadRef(
+                bucket=s3.get("bucket", {}).get("name", ""),
+                key=unquote_plus(s3.get("object", {}).get("key", "")),
+                etag=str(s3.get("object", {}).get("eTag", "")).strip('"'),
+            )
+        )
+    return refs
+
+
+@dataclass
+class Counts:
+    """A receipt's counts; ``read == accepted + rejected + duplicates`` always."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    corrected: int = 0
+    late: int = 0
+    unattributed: int = 0
+    blank_rows: int = 0
+
+    def add(self, other: dict[str, int]) -> None:
+        for key, value in other.items():
+            setattr(self, key, getattr(self, key) + int(value))
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class KeyParts:
+    department: str
+    folder: str
+    file_name: str
+
+    @property
+    def receipt_base(self) -> str:
+        return f"{RECEIPTS_PREFIX}{self.department}/{self.folder}/{self.file_name}"
+
+
+def split_key(key: str) -> KeyParts | None:
+    """``incoming/{department}/{folder}/{file}`` → its parts, or None for any other layout."""
+    parts = PurePosixPath(key).parts
+    if len(parts) != 4 or parts[0] != "incoming" or not all(parts):
+        return None
+    return KeyParts(parts[1], parts[2], parts[3])
+
+
+def upload_id_of(bucket: str, key: str, etag: str) -> str:
+    return hashlib.sha256(f"{bucket}\x1f{key}\x1f{etag}".encode()).hexdigest()[:24]
+
+
+@dataclass
+class ChunkOutcome:
+    upload_id: str
+    status: str  # "done", "continued", "skipped", "refused"
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class FileRefusedError(Exception):
+    """The whole file cannot be processed; the reason (Chinese) goes into the receipt."""
+
+    def __init__(self, reason_zh: str) -> None:
+        super().__init__(reason_zh)
+        self.reason_zh = reason_zh
+
+
+def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
+    """Process one chunk of one upload (the unit of work of the intake function)."""
+    info = deps.objects.head(ref.bucket, ref.key)
+    if info is None:
+        logger.warning("object vanished before processing", extra={"key": ref.key})
+        return ChunkOutcome("", "skipped")
+    uid = upload_id_of(ref.bucket, ref.key, info.etag)
+    state = deps.tables.control.get(f"UPLOAD#{uid}", "STATE")
+    if state and state.get("status") in ("done", "refused"):
+        logger.info("upload already processed", extra={"upload_id": uid, "key": ref.key})
+        return ChunkOutcome(uid, "skipped", state.get("counts", {}))
+    parts = split_key(ref.key)
+    collected_at = _collected_at(info, deps)
+    try:
+        if parts is None:
+            raise FileRefusedError("文件路径不符合约定：应上传至 incoming/{部门统一社会信用代码}/{信息类别}/{文件名}")
+        department = _check_department(parts, info, deps)
+        with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
+            path = Path(tmp) / "upload"
+            deps.objects.download(ref.bucket, ref.key, path)
+            return _process_file(ref, uid, parts, department, collected_at, path, deps)
+    except FileRefusedError as exc:
+        return _refuse(ref, uid, parts, collected_at, exc.reason_zh, deps)
+
+
+def _collected_at(info: ObjectInfo, deps: Deps) -> datetime:
+    """When the upload reached the regulator: the object's creation instant (UTC)."""
+    override = info.metadata.get("collected-at")
+    if override and deps.settings.allow_backdated_uploads:
+        return parse_iso_utc(override)
+    return info.last_modified
+
+
+def _check_department(parts: KeyParts, info: ObjectInfo, deps: Deps) -> Department:
+    department = deps.tables.registry.department(parts.department)
+    if department is None:
+        raise FileRefusedError(f"部门“{parts.department}”未在部门登记表中登记，上传被拒绝，请联系市场监管部门登记")
+    uploader = info.metadata.get("department", "")
+    if uploader and uploader != parts.department:
+        raise FileRefusedError(f"部门“{uploader}”不得上传至其他部门（{parts.department}）的目录，上传被拒绝")
+    known = {c.value for c in Category} | {LEDGER_FOLDER, PUBLISHED_FOLDER}
+    if parts.folder not in known:
+        allowed = "、".join(sorted(known))
+        raise FileRefusedError(f"信息类别“{parts.folder}”无法识别，目录名应为以下之一：{allowed}")
+    if parts.folder == PUBLISHED_FOLDER and not department.is_regulator:
+        raise FileRefusedError("只有市场监管部门可以上传公示确认信息（published 目录）")
+    return department
+
+
+def _open(path: Path, parts: KeyParts) -> tuple[Table, Callable[[Sequence[str]], bool]]:
+    if parts.folder == LEDGER_FOLDER:
+        is_header = looks_like_ledger_header
+    elif parts.folder == PUBLISHED_FOLDER:
+        is_header = looks_like_published_header
+    else:
+        category = Category(parts.folder)
+
+        def is_header(cells: Sequence[str]) -> bool:
+            return looks_like_header(category, cells)
+
+    try:
+        return open_table(path, parts.file_name, is_header), is_header
+    except MalformedFileError as exc:
+        raise FileRefusedError(exc.reason_zh) from exc
+
+
+def _process_file(
+    ref: UploadRef,
+    uid: str,
+    parts: KeyParts,
+    department: Department,
+    collected_at: datetime,
+    path: Path,
+    deps: Deps,
+) -> ChunkOutcome:
+    table, _ = _open(path, parts)
+    ctx = UploadContext(
+        upload_id=uid,
+        department=department.code,
+        region_code=department.region_code,
+        producer_is_regulator=department.is_regulator,
+        source_key=ref.key,
+        collected_at=collected_at,
+    )
+    notes: list[str] = []
+    if parts.folder == LEDGER_FOLDER:
+        handler: RowSink = LedgerSink(table.headers, ctx, deps)
+    elif parts.folder == PUBLISHED_FOLDER:
+        handler = PublishedSink(table.headers, ctx, deps)
+    else:
+        try:
+            mapping = map_headers(Category(parts.folder), table.headers)
+        except HeaderError as exc:
+            raise FileRefusedError(exc.reason_zh) from exc
+        if mapping.production_date_fallback:
+            notes.append("文件未提供许可决定日期，已以“有效期自”作为信息产生之日，请在今后报送中补充许可决定日期")
+        handler = RecordSink(mapping, ctx, deps)
+
+    counts = Counts()
+    rejects: list[RejectReason] = []
+    limit = deps.settings.chunk_rows
+    rows = table.rows(start=ref.start_row)
+    handled = 0
+    more = False
+    for row_number, cells in rows:
+        if handled >= limit:
+            more = True
+            break
+        handled += 1
+        counts.read += 1
+        handler.add(row_number, cells, counts, rejects)
+    handler.flush(counts, rejects)
+    counts.blank_rows = getattr(table, "blank_rows", 0) if not more else 0
+
+    deps.tables.control.put(
+        {
+            "pk": f"UPLOAD#{uid}",
+            "sk": f"CHUNK#{ref.chunk:05d}",
+            "counts": counts.as_dict(),
+            "rows": handled,
+            "notes": notes,
+            "at": iso_utc(utc_now()),
+        }
+    )
+    if rejects:
+        deps.objects.put_bytes(
+            deps.settings.intake_bucket,
+            f"{WORK_PREFIX}{uid}/rejects-{ref.chunk:05d}.json",
+            json.dumps([r.model_dump() for r in rejects], ensure_ascii=False).encode(),
+            "application/json",
+        )
+    metrics.add_metric(name="RowsRead", unit="Count", value=counts.read)
+    metrics.add_metric(name="RowsRejected", unit="Count", value=counts.rejected)
+    if more:
+        nxt = UploadRef(
+            bucket=ref.bucket, key=ref.key, etag=ref.etag, chunk=ref.chunk + 1, start_row=ref.start_row + handled
+        )
+        deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "running", "chunks": ref.chunk + 1})
+        deps.queue.send({"continuation": nxt.model_dump()})
+        logger.info("chunk done, continuing", extra={"upload_id": uid, "chunk": ref.chunk, "rows": handled})
+        return ChunkOutcome(uid, "continued", counts.as_dict())
+    total = _finalize(ref, uid, parts, department, collected_at, table, deps)
+    return ChunkOutcome(uid, "done", total.as_dict())
+
+
+def _finalize(
+    ref: UploadRef,
+    uid: str,
+    parts: KeyParts,
+    department: Department,
+    collected_at: datetime,
+    table: Table,
+    deps: Deps,
+) -> Counts:
+    """Sum the chunks, write the receipt and the reject report, mark the upload done."""
+    chunks = deps.tables.control.query(f"UPLOAD#{uid}", "CHUNK#")
+    total = Counts()
+    notes: list[str] = []
+    for chunk in chunks:
+        total.add(chunk["counts"])
+        notes += [n for n in chunk.get("notes", []) if n not in notes]
+    rejects: list[dict[str, Any]] = []
+    for chunk in range(len(chunks)):
+        blob = deps.objects.get_bytes(deps.settings.intake_bucket, f"{WORK_PREFIX}{uid}/rejects-{chunk:05d}.json")
+        if blob:
+            rejects += json.loads(blob)
+    rejects_key = None
+    if rejects:
+        rejects_key = parts.receipt_base + ".rejects.csv"
+        deps.objects.put_bytes(deps.settings.intake_bucket, rejects_key, reject_csv(rejects), "text/csv; charset=utf-8")
+    receipt = {
+        "status": "completed",
+        "message": _summary_zh(total),
+        "department": department.code,
+        "department_name": department.name,
+        "category": parts.folder,
+        "category_name": CATEGORY_INFO[Category(parts.folder)].name_zh if parts.folder in Category else parts.folder,
+        "file_name": parts.file_name,
+        "source_key": ref.key,
+        "upload_id": uid,
+        "format": table.format,
+        "encoding": table.encoding,
+        "header_row": table.header_row,
+        "collected_at": iso_utc(collected_at),
+        "collected_on": local_date(collected_at).isoformat(),
+        "counts": total.as_dict(),
+        "notes": notes,
+        "errors": [],
+        "rejects_key": rejects_key,
+        "calendar_version": deps.calendar.version,
+        "generated_at": iso_utc(utc_now()),
+    }
+    assert total.read == total.accepted + total.rejected + total.duplicates, total
+    deps.objects.put_json(deps.settings.intake_bucket, parts.receipt_base + ".json", receipt)
+    deps.tables.control.put(
+        {"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "done", "counts": total.as_dict(), "key": ref.key}
+    )
+    deps.objects.delete_prefix(deps.settings.intake_bucket, f"{WORK_PREFIX}{uid}/")
+    logger.info("upload processed", extra={"upload_id": uid, "key": ref.key, "counts": total.as_dict()})
+    return total
+
+
+def _summary_zh(c: Counts) -> str:
+    text = f"共读取{c.read}行：接收{c.accepted}行（其中更正{c.corrected}行），退回{c.rejected}行，重复{c.duplicates}行"
+    if c.late:
+        text += f"；其中{c.late}行超过7个工作日归集时限"
+    if c.unattributed:
+        text += f"；{c.unattributed}行暂无法记于市场主体名下，待市场监管部门处理"
+    if c.rejected:
+        text += "。退回明细见同名 .rejects.csv 文件，请修改后重新上传"
+    return text + "。"
+
+
+def _refuse(
+    ref: UploadRef, uid: str, parts: KeyParts | None, collected_at: datetime, reason: str, deps: Deps
+) -> ChunkOutcome:
+    """A whole-file failure: a receipt that says why, in Chinese. Nothing is lost: the raw upload stays."""
+    base = parts.receipt_base if parts else RECEIPTS_PREFIX + ref.key.removeprefix("incoming/")
+    receipt = {
+        "status": "refused",
+        "message": f"文件未处理：{reason}",
+        "source_key": ref.key,
+        "upload_id": uid,
+        "department": parts.department if parts else None,
+        "category": parts.folder if parts else None,
+        "file_name": parts.file_name if parts else PurePosixPath(ref.key).name,
+        "collected_at": iso_utc(collected_at),
+        "counts": Counts().as_dict(),
+        "errors": [reason],
+        "calendar_version": deps.calendar.version,
+        "generated_at": iso_utc(utc_now()),
+    }
+    deps.objects.put_json(deps.settings.intake_bucket, base + ".json", receipt)
+    deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "refused", "reason": reason})
+    deps.tables.audit.append(f"UPLOAD#{uid}", "upload_refused", "intake", {"key": ref.key, "reason": reason})
+    metrics.add_metric(name="FilesRefused", unit="Count", value=1)
+    logger.info("upload refused", extra={"key": ref.key, "reason": reason})
+    return ChunkOutcome(uid, "refused")
+
+
+def write_failure_receipt(ref: UploadRef, reason: str, deps: Deps) -> None:
+    """For the dead-letter handler: the file failed every retry; tell the department, never silently."""
+    parts = split_key(ref.key)
+    base = parts.receipt_base if parts else RECEIPTS_PREFIX + ref.key.removeprefix("incoming/")
+    receipt = {
+        "status": "failed",
+        "message": "文件处理失败（已多次重试），已转交运维人员处理，无需重复上传。" + reason,
+        "source_key": ref.key,
+        "errors": [reason],
+        "generated_at": iso_utc(utc_now()),
+    }
+    deps.objects.put_json(deps.settings.intake_bucket, base + ".json", receipt)
+
+
+def _neutralise(value: str) -> str:
+    """Stop spreadsheet formula injection: a leading = + - @ (or tab/CR) is prefixed with a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def reject_csv(rejects: Sequence[dict[str, Any]]) -> bytes:
+    """The reject report: UTF-8 with BOM so Excel opens it correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "列名", "值", "退回原因"])
+    for r in sorted(rejects, key=lambda r: (r["row"], r["column"])):
+        writer.writerow([r["row"], _neutralise(str(r["column"])), _neutralise(str(r["value"])), r["reason"]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+class RowSink(Protocol):
+    """Receives the data rows of one chunk."""
+
+    def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None: ...
+
+    def flush(self, counts: Counts, rejects: list[RejectReason]) -> None: ...
+
+
+class RecordSink:
+    """Validates category rows and writes them to the ledger in batches."""
+
+    def __init__(self, mapping: Any, ctx: UploadContext, deps: Deps) -> None:
+        self.mapping = mapping
+        self.ctx = ctx
+        self.deps = deps
+        self.today = local_date(utc_now())
+        self.pending: list[tuple[int, CanonicalRecord]] = []
+
+    def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None:
+        result = validate_row(self.mapping, row, cells, today=max(self.today, local_date(self.ctx.collected_at)))
+        if isinstance(result, list):
+            counts.rejected += 1
+            rejects.extend(result)
+            return
+        self.pending.append((row, result))
+        if len(self.pending) >= BATCH:
+            self.flush(counts, rejects)
+
+    def flush(self, counts: Counts, rejects: list[RejectReason]) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        apply_batch(batch, self.ctx, self.deps, counts)
+
+
+def content_of(rec: CanonicalRecord) -> dict[str, Any]:
+    """The canonical content of a row that decides duplicate vs correction."""
+    return rec.model_dump(mode="json")
+
+
+def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, deps: Deps, counts: Counts) -> None:
+    """Attribute, decide and write one batch of valid rows."""
+    tables = deps.tables
+    ids = [record_id(ctx.department, rec.category, rec.doc_no, rec.action) for _, rec in batch]
+    state: dict[str, LedgerEntry] = tables.records.get_many(ids)
+    lookup = tables.registry.lookup(
+        (rec.uscc for _, rec in batch if rec.uscc),
+        (rec.reg_no for _, rec in batch if rec.reg_no),
+        (rec.subject_name for _, rec in batch if not rec.uscc),
+    )
+    writes: dict[str, LedgerEntry] = {}
+    previous: list[LedgerEntry] = []
+    audit_items: list[dict[str, Any]] = []
+    for (row, rec), rid in zip(batch, ids, strict=True):
+        found = attribute(rec.uscc, rec.reg_no, rec.subject_name, lookup)
+        dues = compute_dues(rec.production_date, ctx.producer_is_regulator, deps.calendar)
+        decision = decide(
+            state.get(rid),
+            rid=rid,
+            content=content_of(rec),
+            row=row,
+            ctx=ctx,
+            dues=dues,
+            attribution=found.outcome,
+            attributed_uscc=found.subject.uscc if found.subject else None,
+            attributed_name=found.subject.name if found.subject else None,
+            cal=deps.calendar,
+        )
+        if decision.outcome == "duplicate":
+            counts.duplicates += 1
+            continue
+        counts.accepted += 1
+        if decision.outcome == "corrected":
+            counts.corrected += 1
+        entry = decision.entry if decision.entry is not None else state[rid]
+        if entry.collection_late_days > 0:
+            counts.late += 1
+        if entry.held:
+            counts.unattributed += 1
+        if decision.entry is None:  # replay of an earlier attempt: already written
+            continue
+        seq = entry.audit_seq + 1
+        item = AuditLog.make_item(
+            f"REC#{rid}",
+            seq,
+            entry.audit_head or GENESIS,
+            "corrected" if decision.outcome == "corrected" else "collected",
+            f"department:{ctx.department}",
+            {
+                "version": entry.version,
+                "digest": entry.digest,
+                "previous_digest": decision.previous.digest if decision.previous else None,
+                "source_key": ctx.source_key,
+                "row": row,
+                "collected_at": iso_utc(ctx.collected_at),
+                "collect_due": str(entry.collect_due) if entry.collect_due else None,
+                "publish_due": str(entry.publish_due),
+                "late_working_days": entry.collection_late_days,
+                "attribution": entry.attribution.value if entry.attribution else None,
+                "attribution_zh": ATTRIBUTION_ZH[entry.attribution] if entry.attribution else None,
+                "calendar_version": entry.calendar_version,
+            },
+        )
+        audit_items.append(item)
+        entry = entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
+        state[rid] = entry
+        writes[rid] = entry
+        if decision.previous is not None:
+            previous.append(decision.previous)
+    if not writes:
+        return
+    # Audit first: a crash after it and before the ledger write replays the row, whose audit entry then
+    # already exists at the same sequence number and is simply written again with identical content.
+    tables.audit.append_many(audit_items)
+    tables.records.put_many(writes.values(), previous)
+    findings_for_entries(list(writes.values()), deps, as_of=local_date(ctx.collected_at))

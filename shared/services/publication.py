@@ -1,0 +1,194 @@
+"""Publication (BRIEF §2.3): publish attributed records under the subject's name; hold and resolve the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from shared.adapters.dynamo import ConditionFailedError
+from shared.adapters.store import GENESIS, AuditLog
+from shared.categories import CATEGORY_INFO
+from shared.ledger import Attribution, LedgerEntry
+from shared.monitoring import evaluate
+from shared.observability import logger, metrics
+from shared.services.context import Deps
+from shared.services.findings import BreachChanges, apply_findings, obligation_of
+from shared.timeutil import iso_utc, local_date, utc_now
+
+PUBLIC_FIELDS_EXCLUDED = {"id_number", "legal_rep_id_number", "zjhm", "cer_no"}
+
+
+def public_view(entry: LedgerEntry, department_name: str) -> dict[str, Any]:
+    """What the public sees for one record: public fields only; natural persons' ID numbers stay masked."""
+    fields = {k: v for k, v in entry.fields.items() if k not in PUBLIC_FIELDS_EXCLUDED}
+    return {
+        "record_id": entry.record_id,
+        "category": entry.category.value,
+        "category_name": CATEGORY_INFO[entry.category].name_zh,
+        "doc_no": entry.doc_no,
+        "action": entry.action,
+        "subject_name": entry.attributed_name or entry.subject_name,
+        "uscc": entry.attributed_uscc or entry.uscc,
+        "production_date": entry.production_date.isoformat(),
+        "department": entry.department,
+        "department_name": department_name,
+        "version": entry.version,
+        "published_at": iso_utc(entry.published_at) if entry.published_at else None,
+        "fields": fields,
+        "id_number_masked": entry.id_number_masked,
+    }
+
+
+def _audit_item(entry: LedgerEntry, event: str, actor: str, detail: dict[str, Any]) -> tuple[dict[str, Any], LedgerEntry]:
+    seq = entry.audit_seq + 1
+    item = AuditLog.make_item(f"REC#{entry.record_id}", seq, entry.audit_head or GENESIS, event, actor, detail)
+    return item, entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
+
+
+@dataclass
+class PublishReport:
+    published: int = 0
+    updates: int = 0
+    held: int = 0
+    late: int = 0
+
+
+def mark_published(
+    entries: list[LedgerEntry], instant: datetime, deps: Deps, *, actor: str, source: str
+) -> tuple[list[LedgerEntry], BreachChanges]:
+    """Record publication of the current version of each entry, write public views, audit, breaches."""
+    departments = deps.tables.registry.departments()
+    done: list[LedgerEntry] = []
+    audits: list[dict[str, Any]] = []
+    views: list[dict[str, Any]] = []
+    for entry in entries:
+        first = entry.published_at is None
+        updated = entry.model_copy(
+            update={"published_at": entry.published_at or instant, "published_version": entry.version}
+        )
+        event = "published" if first else "published_update"
+        item, updated = _audit_item(
+            updated, event, actor, {"version": entry.version, "published_at": iso_utc(instant), "source": source}
+        )
+        audits.append(item)
+        dept = departments.get(entry.department)
+        view = public_view(updated, dept.name if dept else entry.department)
+        if not first:
+            view["updated_at"] = iso_utc(instant)
+        code = updated.attributed_uscc or updated.uscc or "NONE"
+        views.append({"pk": f"PUB#{code}", "sk": f"{updated.category.value}#{updated.record_id}", **view})
+        done.append(updated)
+    if not done:
+        return [], BreachChanges()
+    deps.tables.audit.append_many(audits)
+    deps.tables.registry.table.batch_write(views)
+    deps.tables.records.put_many(done)
+    as_of = local_date(instant)
+    findings = [
+        f
+        for e in done
+        for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
+    ]
+    changes = apply_findings(
+        findings, {e.record_id: e for e in done}, deps, as_of=as_of, actor=actor, existing=None
+    )
+    return done, changes
+
+
+def run_publication(deps: Deps, *, now: datetime | None = None) -> PublishReport:
+    """Publish every attributed record whose current version is unpublished (hourly, and on demand)."""
+    instant = now or utc_now()
+    report = PublishReport()
+    batch: list[LedgerEntry] = []
+    for entry in deps.tables.records.to_publish():
+        if not entry.needs_publication:
+            continue
+        batch.append(entry)
+        if len(batch) >= 100:
+            _publish_batch(batch, instant, deps, report)
+            batch = []
+    _publish_batch(batch, instant, deps, report)
+    report.held = sum(1 for _ in deps.tables.records.held())
+    metrics.add_metric(name="RecordsPublished", unit="Count", value=report.published + report.updates)
+    logger.info("publication run", extra={"report": report.__dict__})
+    return report
+
+
+def _publish_batch(batch: list[LedgerEntry], instant: datetime, deps: Deps, report: PublishReport) -> None:
+    if not batch:
+        return
+    done, changes = mark_published(batch, instant, deps, actor="publication_run", source="guiji")
+    for old in batch:
+        if old.published_at is None:
+            report.published += 1
+        else:
+            report.updates += 1
+    report.late += sum(1 for b in changes.opened if b["kind"] == "publication_late")
+    del done
+
+
+class ResolutionError(Exception):
+    """A held record cannot be resolved as asked; the message is Chinese for the regulator."""
+
+
+def resolve_held(
+    record_id: str, deps: Deps, *, actor: str, uscc: str | None = None, reject_reason: str | None = None
+) -> LedgerEntry:
+    """The regulator attributes a held record to a subject, or rejects it back to the department."""
+    entry = deps.tables.records.get(record_id)
+    if entry is None:
+        raise ResolutionError(f"记录 {record_id} 不存在")
+    if not entry.held or entry.rejected_by_regulator:
+        raise ResolutionError("该记录不在待处理队列中")
+    if reject_reason:
+        updated = entry.model_copy(update={"rejected_by_regulator": reject_reason})
+        item, updated = _audit_item(updated, "held_rejected", actor, {"reason": reject_reason})
+        _write_back_rejection(updated, reject_reason, deps)
+    else:
+        subject = deps.tables.registry.subject((uscc or "").strip().upper())
+        if subject is None:
+            raise ResolutionError(f"市场主体登记库中没有统一社会信用代码为“{uscc}”的主体")
+        updated = entry.model_copy(
+            update={
+                "held": False,
+                "held_reason": "",
+                "attribution": Attribution.MATCHED,
+                "attributed_uscc": subject.uscc,
+                "attributed_name": subject.name,
+            }
+        )
+        item, updated = _audit_item(
+            updated, "attributed", actor, {"uscc": subject.uscc, "name": subject.name, "was": entry.held_reason}
+        )
+    deps.tables.audit.append_many([item])
+    try:
+        deps.tables.records.put(updated, expect_version=entry.version)
+    except ConditionFailedError as exc:
+        raise ResolutionError("记录已被更新，请刷新后重试") from exc
+    return updated
+
+
+def _write_back_rejection(entry: LedgerEntry, reason: str, deps: Deps) -> None:
+    """Tell the department, in its receipts folder, which record was rejected and why."""
+    key = f"receipts/{entry.department}/{entry.category.value}/regulator-rejections/{entry.record_id}.json"
+    deps.objects.put_json(
+        deps.settings.intake_bucket,
+        key,
+        {
+            "record_id": entry.record_id,
+            "doc_no": entry.doc_no,
+            "subject_name": entry.subject_name,
+            "uscc": entry.uscc,
+            "reason": reason,
+            "message": f"文号“{entry.doc_no}”的记录无法记于市场主体名下，已被市场监管部门退回：{reason}。请核实后重新报送。",
+            "at": iso_utc(utc_now()),
+        },
+    )
+
+
+def published_instant(day: date) -> datetime:
+    """A date-only confirmation counts as published at noon local time on that day."""
+    from shared.timeutil import BUSINESS_TZ
+
+    return datetime(day.year, day.month, day.day, 12, tzinfo=BUSINESS_TZ)
