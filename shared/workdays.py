@@ -89,8 +89,9 @@ class YearInfo:
 class CalendarOverride(BaseModel):
     """One year's official schedule (a parsed override file); see the module docstring for the format."""
 
-    # strict: a year given as "2027" or a date given as a number is a typo, not something to coerce.
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, str_strip_whitespace=True)
+    # Lax mode: besides JSON text, dicts from json.loads() ("YYYY-MM-DD" dates) and from DynamoDB (Decimal year)
+    # must validate too.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year)
     source: str = Field(min_length=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -354,7 +355,8 @@ def test_explicit_override_wins_over_bundled(tmp_path: Path, monkeypatch: pytest
         ({"workdays": ["2027-01-05"]}, "Saturdays or Sundays"),  # a Tuesday
         ({"workdays": ["2027-01-09", "2027-01-09"]}, "more than once: 2027-01-09"),
         ({"holidays": {"2027-02-30": "春节"}}, "holidays.2027-02-30"),
-        ({"year": "2027"}, "year"),
+        ({"year": "二〇二七"}, "year"),
+        ({"year": 2027.5}, "year"),
         ({"year": 2041}, "year"),
         ({"year": 1999, "holidays": {}, "workdays": []}, "year"),
         ({"source": "  "}, "source"),
@@ -366,6 +368,16 @@ def test_bad_overrides_are_rejected_with_a_clear_reason(tmp_path: Path, change: 
     with pytest.raises(CalendarOverrideError, match="bad.json") as info:
         load_override_file(path)
     assert message in str(info.value)
+
+
+def test_override_from_a_parsed_dict() -> None:
+    # An adapter reading the file from S3 may validate json.loads() output instead of the text.
+    override = CalendarOverride.model_validate(json.loads(json.dumps(FAKE_2027)))
+    assert override == CalendarOverride.model_validate_json(json.dumps(FAKE_2027))
+    assert override.workdays == (date(2027, 1, 9),)
+    assert list(override.holidays) == days("2027-01-01", "2027-01-04")
+    # DynamoDB hands numbers back as Decimal.
+    assert CalendarOverride.model_validate({**FAKE_2027, "year": Decimal(2027)}).year == 2027
 
 
 def test_unreadable_overrides(tmp_path: Path) -> None:
