@@ -88,12 +88,21 @@ class Table:
         self.stats.add("GetItem", read=1 if raw else 0)
         return from_attr(raw) if raw else None
 
-    def put(self, item: Item, *, condition: str | None = None, values: Item | None = None) -> None:
+    def put(
+        self,
+        item: Item,
+        *,
+        condition: str | None = None,
+        values: Item | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": to_attr(item)}
         if condition:
             kwargs["ConditionExpression"] = condition
             if values:
                 kwargs["ExpressionAttributeValues"] = to_attr(values)
+            if names:
+                kwargs["ExpressionAttributeNames"] = names
         try:
             self._ddb.put_item(**kwargs)
         except ClientError as exc:

@@ -287,8 +287,15 @@ class ControlStore:
     def get(self, pk: str, sk: str) -> Item | None:
         return self.table.get(pk, sk)
 
-    def put(self, item: Item, *, condition: str | None = None, values: Item | None = None) -> None:
-        self.table.put(item, condition=condition, values=values)
+    def put(
+        self,
+        item: Item,
+        *,
+        condition: str | None = None,
+        values: Item | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        self.table.put(item, condition=condition, values=values, names=names)
 
     def update(self, pk: str, sk: str, expression: str, values: Item | None = None, **kw: Any) -> Item:
         return self.table.update(pk, sk, expression, values, **kw)
@@ -322,7 +329,8 @@ class BreachStore:
         item["pk"], item["sk"] = f"BR#{bid}", "CUR"
         for key in ("gsi1pk", "gsi1sk"):
             item.pop(key, None)
-        if item["status"] == "open":
+        # gsi1 holds what still needs attention: open breaches and recorded facts not yet announced.
+        if item["status"] == "open" or not item.get("announced"):
             item["gsi1pk"], item["gsi1sk"] = f"OPEN#{shard_of(bid)}", f"{item['due']}#{bid}"
         stamp = f"{item['opened_on']}#{bid}"
         item["gsi2pk"], item["gsi2sk"] = item["department"], stamp
@@ -343,8 +351,8 @@ class BreachStore:
     def put(self, breach: Item, *, condition: str | None = None, values: Item | None = None) -> None:
         self.table.put(self.to_item(breach), condition=condition, values=values)
 
-    def open_breaches(self) -> Iterator[Item]:
-        """Every open breach (sparse index: reads grow with open breaches only)."""
+    def active(self) -> Iterator[Item]:
+        """Open breaches and unannounced ones (sparse index: reads grow with those only, never the whole table)."""
         for shard in range(SHARDS):
             yield from self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1")
 

@@ -138,7 +138,9 @@ def apply_findings(
 def _audit(breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any]) -> dict[str, Any]:
     """Prepare the next audit entry of a breach's stream and move the breach's head to it."""
     seq = int(breach.get("audit_seq", 0)) + 1
-    item = AuditLog.make_item(f"BR#{breach['breach_id']}", seq, breach.get("audit_head") or GENESIS, event, actor, detail)
+    item = AuditLog.make_item(
+        f"BR#{breach['breach_id']}", seq, breach.get("audit_head") or GENESIS, event, actor, detail
+    )
     breach["audit_seq"], breach["audit_head"] = seq, item["hash"]
     return item
 

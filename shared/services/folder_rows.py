@@ -18,7 +18,16 @@ from shared.services.publication import mark_published, published_instant
 from shared.timeutil import BUSINESS_TZ, parse_iso_utc
 
 LEDGER_ALIASES: dict[str, tuple[str, ...]] = {
-    "doc_no": ("doc_no", "record_id", "记录编号", "文号", "决定书文号", "登记编号", "许可文件编号", "行政处罚决定书文号"),
+    "doc_no": (
+        "doc_no",
+        "record_id",
+        "记录编号",
+        "文号",
+        "决定书文号",
+        "登记编号",
+        "许可文件编号",
+        "行政处罚决定书文号",
+    ),
     "category": ("category", "信息类别", "类别", "信息类型"),
     "production_date": ("production_date", "产生日期", "信息产生日期", "信息产生之日", "决定日期", "日期"),
     "action": ("action", "列入/移出", "列入移出", "操作类型"),
@@ -106,7 +115,9 @@ class LedgerSink:
             produced = parse_date(cells.get(self.cols["production_date"]))
         except ValueError as exc:
             problems.append(
-                RejectReason(row=row, column=self.cols["production_date"], value=get["production_date"], reason=str(exc))
+                RejectReason(
+                    row=row, column=self.cols["production_date"], value=get["production_date"], reason=str(exc)
+                )
             )
         if produced is None and not problems:
             problems.append(
@@ -179,13 +190,17 @@ class PublishedSink:
             reason = "未找到对应的已归集记录（请核对记录ID或部门代码、类别、文号）"
         if reason:
             counts.rejected += 1
-            rejects.append(RejectReason(row=row, column=column, value=get.get("record_id") or get.get("doc_no", ""), reason=reason))
+            rejects.append(
+                RejectReason(row=row, column=column, value=get.get("record_id") or get.get("doc_no", ""), reason=reason)
+            )
             return
         assert entry is not None and instant is not None
         if entry.published_version >= entry.version:
             counts.duplicates += 1
             return
-        mark_published([entry], instant, self.deps, actor=f"department:{self.ctx.department}", source=self.ctx.source_key)
+        mark_published(
+            [entry], instant, self.deps, actor=f"department:{self.ctx.department}", source=self.ctx.source_key
+        )
         counts.accepted += 1
 
     def flush(self, counts: Any, rejects: list[RejectReason]) -> None:

@@ -54,6 +54,7 @@ from shared.services.folder_rows import (
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
 BATCH = 100
+CATEGORY_SLUGS = frozenset(c.value for c in Category)
 RECEIPTS_PREFIX = "receipts/"
 WORK_PREFIX = "work/"
 
@@ -209,7 +210,7 @@ def _open(path: Path, parts: KeyParts) -> tuple[Table, Callable[[Sequence[str]],
         category = Category(parts.folder)
 
         def is_header(cells: Sequence[str]) -> bool:
-            return looks_like_header(category, cells)
+            return bool(looks_like_header(category, cells))
 
     try:
         return open_table(path, parts.file_name, is_header), is_header
@@ -313,8 +314,8 @@ def _finalize(
         total.add(chunk["counts"])
         notes += [n for n in chunk.get("notes", []) if n not in notes]
     rejects: list[dict[str, Any]] = []
-    for chunk in range(len(chunks)):
-        blob = deps.objects.get_bytes(deps.settings.intake_bucket, f"{WORK_PREFIX}{uid}/rejects-{chunk:05d}.json")
+    for number in range(len(chunks)):
+        blob = deps.objects.get_bytes(deps.settings.intake_bucket, f"{WORK_PREFIX}{uid}/rejects-{number:05d}.json")
         if blob:
             rejects += json.loads(blob)
     rejects_key = None
@@ -327,7 +328,9 @@ def _finalize(
         "department": department.code,
         "department_name": department.name,
         "category": parts.folder,
-        "category_name": CATEGORY_INFO[Category(parts.folder)].name_zh if parts.folder in Category else parts.folder,
+        "category_name": CATEGORY_INFO[Category(parts.folder)].name_zh
+        if parts.folder in CATEGORY_SLUGS
+        else parts.folder,
         "file_name": parts.file_name,
         "source_key": ref.key,
         "upload_id": uid,
@@ -457,7 +460,8 @@ class RecordSink:
 
 def content_of(rec: CanonicalRecord) -> dict[str, Any]:
     """The canonical content of a row that decides duplicate vs correction."""
-    return rec.model_dump(mode="json")
+    content: dict[str, Any] = rec.model_dump(mode="json")
+    return content
 
 
 def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, deps: Deps, counts: Counts) -> None:

@@ -40,7 +40,9 @@ def public_view(entry: LedgerEntry, department_name: str) -> dict[str, Any]:
     }
 
 
-def _audit_item(entry: LedgerEntry, event: str, actor: str, detail: dict[str, Any]) -> tuple[dict[str, Any], LedgerEntry]:
+def _audit_item(
+    entry: LedgerEntry, event: str, actor: str, detail: dict[str, Any]
+) -> tuple[dict[str, Any], LedgerEntry]:
     seq = entry.audit_seq + 1
     item = AuditLog.make_item(f"REC#{entry.record_id}", seq, entry.audit_head or GENESIS, event, actor, detail)
     return item, entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
@@ -90,9 +92,7 @@ def mark_published(
         for e in done
         for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
     ]
-    changes = apply_findings(
-        findings, {e.record_id: e for e in done}, deps, as_of=as_of, actor=actor, existing=None
-    )
+    changes = apply_findings(findings, {e.record_id: e for e in done}, deps, as_of=as_of, actor=actor, existing=None)
     return done, changes
 
 

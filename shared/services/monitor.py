@@ -1,0 +1,354 @@
+"""The daily scan (BRIEF §2.4), the supervisors' digests (§2.5), acknowledgements and job heartbeats."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shared.adapters.dynamo import ConditionFailedError
+from shared.adapters.store import GENESIS, AuditLog
+from shared.ledger import LedgerEntry, compute_dues
+from shared.monitoring import (
+    BreachKind,
+    Finding,
+    Level,
+    base_level,
+    escalation_level,
+    evaluate,
+    jurisdiction_for,
+)
+from shared.notices import Digest, DigestItem, breach_list_url, compose_digest
+from shared.observability import logger, metrics
+from shared.regions import region_name
+from shared.services.context import CALENDAR_PK, Deps, load_calendar
+from shared.services.findings import BreachChanges, _audit, apply_findings, obligation_of
+from shared.timeutil import iso_utc, local_date, utc_now
+from shared.workdays import CalendarOverride
+
+LEASE_SECONDS = 300
+
+
+@dataclass
+class ScanReport:
+    as_of: str
+    records_examined: int = 0
+    findings: int = 0
+    opened: int = 0
+    closed: int = 0
+    recomputed: int = 0
+    items_read: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def run_scan(as_of: date, deps: Deps) -> ScanReport:
+    """Open and close breach records as of a local date; re-running it for the same date changes nothing."""
+    started = time.perf_counter()
+    read0, req0 = deps.stats.items_read, deps.stats.requests
+    cal = deps.calendar
+    at_risk = deps.settings.at_risk_days
+    horizon = cal.due_date(as_of, at_risk) if at_risk > 0 else as_of
+    records = deps.tables.records
+    entries: dict[str, LedgerEntry] = {e.record_id: e for e in records.open_collection(horizon)}
+    entries.update((e.record_id, e) for e in records.open_publication(horizon))
+    active = {b["breach_id"]: b for b in deps.tables.breaches.active()}
+    open_breaches = {bid: b for bid, b in active.items() if b["status"] == "open"}
+    missing = {b["record_id"] for b in open_breaches.values()} - entries.keys()
+    entries.update(records.get_many(missing))
+
+    findings: list[Finding] = []
+    for entry in entries.values():
+        findings += evaluate(obligation_of(entry), as_of, cal, at_risk_days=at_risk)
+    found = {f.breach_id for f in findings}
+    # An open breach its record no longer produces (an at-risk record now done or overdue) closes.
+    for bid, breach in open_breaches.items():
+        if bid in found:
+            continue
+        current = entries.get(breach["record_id"])
+        if current is not None:
+            findings.append(_resolved(breach, current, as_of))
+    known = dict(active)
+    unknown = {f.breach_id for f in findings} - known.keys()
+    known.update(deps.tables.breaches.get_many(unknown))
+    changes = apply_findings(findings, entries, deps, as_of=as_of, actor="scan", existing=known)
+
+    report = ScanReport(
+        as_of=as_of.isoformat(),
+        records_examined=len(entries),
+        findings=len(findings),
+        opened=len(changes.opened),
+        closed=len(changes.closed),
+        recomputed=len(changes.updated),
+    )
+    report.warnings = health_warnings(as_of, deps)
+    report.items_read = deps.stats.items_read - read0
+    report.requests = deps.stats.requests - req0
+    report.seconds = round(time.perf_counter() - started, 3)
+    metrics.add_metric(name="BreachesOpened", unit="Count", value=report.opened)
+    metrics.add_metric(name="BreachesClosed", unit="Count", value=report.closed)
+    metrics.add_metric(name="ScanItemsRead", unit="Count", value=report.items_read)
+    metrics.add_metric(name="HealthWarnings", unit="Count", value=len(report.warnings))
+    deps.tables.control.heartbeat("scan", as_of, {"opened": report.opened, "closed": report.closed})
+    logger.info("scan done", extra={"report": report.__dict__})
+    return report
+
+
+def _resolved(breach: dict[str, Any], entry: LedgerEntry, as_of: date) -> Finding:
+    """A closing finding for an open breach whose condition no longer holds."""
+    done = entry.collected_at if breach["kind"] == "collection_overdue" else entry.published_at
+    return Finding(
+        breach_id=breach["breach_id"],
+        kind=BreachKind(breach["kind"]),
+        record_id=breach["record_id"],
+        department=breach["department"],
+        region_code=breach["region_code"],
+        category=breach["category"],
+        due=date.fromisoformat(breach["due"]),
+        actual=local_date(done) if done else None,
+        working_days_late=int(breach["working_days_late"]),
+        is_open=False,
+        provisional=bool(breach.get("provisional")),
+    )
+
+
+def health_warnings(as_of: date, deps: Deps) -> list[str]:
+    """Jobs that have not run on time, and a next-year calendar still provisional after 1 December."""
+    warnings: list[str] = []
+    beats = deps.tables.control.heartbeats()
+    publish = beats.get("publish")
+    if publish is not None:
+        last = datetime.fromisoformat(publish["last_success"].replace("Z", "+00:00"))
+        if local_date(last) < as_of - timedelta(days=1):
+            warnings.append(f"公示任务最近一次成功运行于{local_date(last).isoformat()}，已超过1天未运行，请检查")
+    if as_of.month == 12 and deps.calendar.is_provisional(date(as_of.year + 1, 1, 1)):
+        warnings.append(
+            f"{as_of.year + 1}年节假日安排尚未载入（当前为暂定日历），跨年的期限为暂定值；"
+            "请在国务院办公厅发布通知后执行 guiji calendar load 载入"
+        )
+    return warnings
+
+
+@dataclass
+class NoticeReport:
+    digests: int = 0
+    announced: int = 0
+    skipped_already_sent: int = 0
+    subjects: list[str] = field(default_factory=list)
+
+
+def _item(b: dict[str, Any], names: dict[str, str]) -> DigestItem:
+    return DigestItem(
+        breach_id=b["breach_id"],
+        kind=BreachKind(b["kind"]),
+        record_id=b["record_id"],
+        department=b["department"],
+        department_name=names.get(b["department"], b["department"]),
+        category=b["category"],
+        doc_no=b.get("doc_no", ""),
+        subject_name=b.get("subject_name", ""),
+        due=date.fromisoformat(b["due"]),
+        working_days_late=int(b["working_days_late"]),
+        opened_on=date.fromisoformat(b["opened_on"]),
+    )
+
+
+def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) -> NoticeReport:
+    """One digest per jurisdiction and level with something new; never the same breach twice at a level."""
+    cal = deps.calendar
+    names = {code: d.name for code, d in deps.tables.registry.departments().items()}
+    groups: dict[tuple[str, Level], dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {"new": [], "open": [], "risk": []}
+    )
+    for b in deps.tables.breaches.active():
+        if date.fromisoformat(b["opened_on"]) > as_of:
+            continue
+        base = base_level(b["region_code"])
+        if b["status"] == "open" and b["kind"] != BreachKind.AT_RISK.value:
+            level = escalation_level(
+                base, date.fromisoformat(b["opened_on"]), as_of, cal, deps.settings.escalation_days
+            )
+        else:
+            level = base
+        if level.value in b.get("acks", {}):
+            continue  # acknowledged at this level: quiet until it escalates
+        bucket = groups[(jurisdiction_for(b["region_code"], level), level)]
+        if level.value not in b.get("announced", []):
+            bucket["risk" if b["kind"] == BreachKind.AT_RISK.value else "new"].append(b)
+        elif b["status"] == "open" and b["kind"] != BreachKind.AT_RISK.value:
+            bucket["open"].append(b)
+    report = NoticeReport()
+    province_extra = list(warnings or [])
+    for (jur, level), bucket in sorted(groups.items()):
+        if not bucket["new"] and not bucket["risk"]:
+            continue  # nothing new to say: a quiet day sends nothing
+        digest = compose_digest(
+            jurisdiction=jur,
+            jurisdiction_name=region_name(jur) or jur,
+            level=level,
+            as_of=as_of,
+            new=[_item(b, names) for b in bucket["new"]],
+            still_open=[_item(b, names) for b in bucket["open"]],
+            at_risk=[_item(b, names) for b in bucket["risk"]],
+            list_url=breach_list_url(jur, deps.settings.public_base_url),
+        )
+        if digest is None:
+            continue
+        if jur == "350000" and province_extra:
+            digest = _with_warnings(digest, province_extra)
+            province_extra = []
+        announced = bucket["new"] + bucket["risk"]
+        if _deliver(digest, announced, deps, level):
+            report.digests += 1
+            report.announced += len(announced)
+            report.subjects.append(digest.subject)
+        else:
+            report.skipped_already_sent += 1
+    if province_extra:
+        _deliver_ops_notice(as_of, province_extra, deps)
+    deps.tables.control.heartbeat("notify", as_of, {"digests": report.digests})
+    metrics.add_metric(name="DigestsSent", unit="Count", value=report.digests)
+    return report
+
+
+def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
+    body = digest.body + "\n\n运行提示：\n" + "\n".join(f"- {w}" for w in warnings)
+    return digest.model_copy(update={"body": body})
+
+
+def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level: Level) -> bool:
+    pk, sk = f"DIGEST#{digest.jurisdiction}#{level.value}", digest.as_of.isoformat()
+    if not _claim(pk, sk, deps):
+        return False
+    message_id = deps.notifier.publish(digest.subject, digest.body, digest.attributes)
+    audits = []
+    for b in announced:
+        b["announced"] = sorted(set(b.get("announced", [])) | {level.value})
+        audits.append(_audit(b, "notified", "notify", {"digest": f"{pk}/{sk}", "level": level.value}))
+    deps.tables.audit.append_many(audits)
+    deps.tables.breaches.put_many(announced)
+    deps.tables.control.put(
+        {
+            "pk": pk,
+            "sk": sk,
+            "status": "sent",
+            "subject": digest.subject,
+            "body": digest.body,
+            "attributes": digest.attributes,
+            "breach_ids": [b["breach_id"] for b in announced],
+            "message_id": message_id,
+            "sent_at": iso_utc(utc_now()),
+        }
+    )
+    return True
+
+
+def _claim(pk: str, sk: str, deps: Deps) -> bool:
+    """Take the lease on one digest; False when it was sent already or another run holds a live lease."""
+    now = time.time()
+    try:
+        deps.tables.control.put(
+            {"pk": pk, "sk": sk, "status": "sending", "lease_until": int(now + LEASE_SECONDS)},
+            condition="attribute_not_exists(pk) OR (#s = :sending AND lease_until < :now)",
+            values={":sending": "sending", ":now": int(now)},
+            names={"#s": "status"},
+        )
+    except ConditionFailedError:
+        return False
+    return True
+
+
+def _deliver_ops_notice(as_of: date, warnings: list[str], deps: Deps) -> None:
+    pk, sk = "DIGEST#ops", as_of.isoformat()
+    if not _claim(pk, sk, deps):
+        return
+    body = "涉企信息归集公示监测系统运行提示\n" + "\n".join(f"- {w}" for w in warnings)
+    subject = f"【归集督办】运行提示 {as_of.isoformat()}"
+    deps.notifier.publish(subject, body, {"region": "350000", "level": "province", "severity": "medium", "type": "ops"})
+    deps.tables.control.put({"pk": pk, "sk": sk, "status": "sent", "subject": subject, "body": body})
+
+
+class AckError(Exception):
+    """An acknowledgement that cannot be recorded (message in Chinese)."""
+
+
+def acknowledge(breach_id: str, note: str, actor: str, as_of: date, deps: Deps) -> dict[str, Any]:
+    """Acknowledge a breach at its current level: no repeats until it escalates."""
+    breach = deps.tables.breaches.get(breach_id)
+    if breach is None:
+        raise AckError(f"违规记录 {breach_id} 不存在")
+    base = base_level(breach["region_code"])
+    level = escalation_level(
+        base, date.fromisoformat(breach["opened_on"]), as_of, deps.calendar, deps.settings.escalation_days
+    )
+    acks = dict(breach.get("acks", {}))
+    if level.value in acks:
+        return breach
+    acks[level.value] = {"note": note, "by": actor, "at": iso_utc(utc_now())}
+    breach["acks"] = acks
+    item = _audit(breach, "acknowledged", actor, {"level": level.value, "note": note})
+    deps.tables.audit.append_many([item])
+    deps.tables.breaches.put(breach)
+    return breach
+
+
+def load_calendar_override(override: CalendarOverride, deps: Deps, *, actor: str) -> dict[str, int]:
+    """Load an official schedule; recompute provisional due dates of open records and audit each change."""
+    deps.tables.control.put({"pk": CALENDAR_PK, "sk": str(override.year), "override": override.model_dump(mode="json")})
+    deps.tables.audit.append("CALENDAR", "calendar_loaded", actor, {"year": override.year, "source": override.source})
+    old_version = deps.calendar.version
+    deps.calendar = load_calendar(deps.tables)
+    far = date(2100, 1, 1)
+    records = deps.tables.records
+    candidates = {e.record_id: e for e in records.open_collection(far)}
+    candidates.update((e.record_id, e) for e in records.open_publication(far))
+    changed: list[LedgerEntry] = []
+    audits = []
+    departments = deps.tables.registry.departments()
+    for entry in candidates.values():
+        if not entry.provisional:
+            continue
+        dept = departments.get(entry.department)
+        dues = compute_dues(entry.production_date, bool(dept and dept.is_regulator), deps.calendar)
+        seq = entry.audit_seq + 1
+        item = AuditLog.make_item(
+            f"REC#{entry.record_id}",
+            seq,
+            entry.audit_head or GENESIS,
+            "due_dates_recomputed",
+            actor,
+            {
+                "old": {"collect_due": str(entry.collect_due), "publish_due": str(entry.publish_due)},
+                "new": {"collect_due": str(dues.collect_due), "publish_due": str(dues.publish_due)},
+                "calendar_version": {"old": old_version, "new": deps.calendar.version},
+            },
+        )
+        audits.append(item)
+        changed.append(
+            entry.model_copy(
+                update={
+                    "collect_due": dues.collect_due,
+                    "publish_due": dues.publish_due,
+                    "provisional": dues.provisional,
+                    "calendar_version": dues.calendar_version,
+                    "audit_seq": seq,
+                    "audit_head": item["hash"],
+                }
+            )
+        )
+    deps.tables.audit.append_many(audits)
+    records.put_many(changed)
+    return {"records_recomputed": len(changed)}
+
+
+def run_daily(as_of: date, deps: Deps) -> dict[str, Any]:
+    """The 01:00 job: scan, then notify."""
+    scan = run_scan(as_of, deps)
+    notices = send_notices(as_of, deps, warnings=scan.warnings)
+    return {"scan": scan.__dict__, "notices": notices.__dict__}
+
+
+__all__ = ["BreachChanges", "run_scan", "send_notices", "acknowledge", "run_daily", "load_calendar_override"]
