@@ -6,46 +6,135 @@ handler is imported without ``app.py`` and would miss the middleware (serverless
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from functools import cache
+from typing import Any, cast
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
 
+from functions.api import api
 from shared.observability import logger, metrics, tracer
+from shared.services import intake, monitor, publication
+from shared.services.context import get_deps
+from shared.timeutil import local_date, parse_iso_utc, utc_now
 
 # configure_logs=False: Powertools owns logging; two handlers would print every line twice (serverless.md P6).
 app = Chalice(app_name="guiji", configure_logs=False)
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_blueprint(api)
 
-# Placeholder queue names: the deployed template replaces them with the queues from infra/resources.yaml.
+# Placeholder queue names: the deployed template points the event sources at the queues of infra/resources.yaml.
 INTAKE_QUEUE = "guiji-intake"
 INTAKE_DLQ = "guiji-intake-dlq"
 
 
+@cache
+def _idempotency() -> IdempotencyConfig:
+    # Built on first use, not at import: the table name comes from the environment (serverless.md pitfall 10).
+    return IdempotencyConfig(event_key_jmespath="[bucket, key, etag, chunk]", expires_after_seconds=7 * 24 * 3600)
+
+
+@cache
+def _process_chunk() -> Any:
+    persistence = DynamoDBPersistenceLayer(table_name=get_deps().settings.idempotency_table)
+
+    @idempotent_function(data_keyword_argument="ref", persistence_store=persistence, config=_idempotency())
+    def process(ref: dict[str, Any]) -> dict[str, Any]:
+        outcome = intake.process_upload(intake.UploadRef.model_validate(ref), get_deps())
+        return {"upload_id": outcome.upload_id, "status": outcome.status, "counts": outcome.counts}
+
+    return process
+
+
+def _intake_record(record: SQSRecord) -> None:
+    for ref in intake.parse_message(record.body):
+        _process_chunk()(ref=ref.model_dump())
+
+
 @app.on_sqs_message(queue=INTAKE_QUEUE, batch_size=1)
 def intake_upload(event: SQSEvent) -> dict[str, Any]:
-    """S3 ObjectCreated notifications (and chunk continuations) for the intake bucket."""
-    logger.info("stub", extra={"event": event.to_dict()})
-    return {}
+    """S3 ObjectCreated notifications (and continuations of large files) for the intake bucket."""
+    context = cast(LambdaContext, event.context)
+    _idempotency().register_lambda_context(context)
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=_intake_record,
+            processor=BatchProcessor(event_type=EventType.SQS),
+            context=context,
+        )
+    )
+
+
+def _dead_letter_record(record: SQSRecord) -> None:
+    for ref in intake.parse_message(record.body):
+        intake.write_failure_receipt(ref, "", get_deps())
+        logger.error("upload failed every retry", extra={"key": ref.key})
 
 
 @app.on_sqs_message(queue=INTAKE_DLQ, batch_size=1)
 def intake_dead_letter(event: SQSEvent) -> dict[str, Any]:
     """Uploads that failed every retry: write a receipt that says so, so nothing fails silently."""
-    logger.info("stub", extra={"event": event.to_dict()})
-    return {}
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=_dead_letter_record,
+            processor=BatchProcessor(event_type=EventType.SQS),
+            context=cast(LambdaContext, event.context),
+        )
+    )
+
+
+def job_as_of(event: dict[str, Any]) -> date:
+    """The business date a scheduled job works for: ``detail.as_of`` if given, else the event time's local date."""
+    detail = event.get("detail") or {}
+    if detail.get("as_of"):
+        return date.fromisoformat(detail["as_of"])
+    when = event.get("time")
+    return local_date(parse_iso_utc(when) if when else utc_now())
+
+
+def run_job(job: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Run a scheduled job by name; ``guiji invoke`` goes through here too."""
+    deps = get_deps()
+    as_of = job_as_of(event)
+    if job == "publish":
+        report = publication.run_publication(deps)
+        deps.tables.control.heartbeat("publish", as_of, {"published": report.published})
+        return {"job": job, "as_of": as_of.isoformat(), **report.__dict__}
+    if job == "scan":
+        return {"job": job, "as_of": as_of.isoformat(), **monitor.run_daily(as_of, deps)}
+    if job == "scan_only":
+        return {"job": job, "as_of": as_of.isoformat(), **monitor.run_scan(as_of, deps).__dict__}
+    if job == "notify":
+        warnings = monitor.health_warnings(as_of, deps)
+        return {"job": job, "as_of": as_of.isoformat(), **monitor.send_notices(as_of, deps, warnings=warnings).__dict__}
+    raise ValueError(f"unknown job {job!r}")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def publish_run(event: CloudWatchEvent) -> dict[str, Any]:
     """Hourly publication run."""
-    logger.info("stub", extra={"event": event.to_dict()})
-    return {}
+    return run_job("publish", event.to_dict())
 
 
 @app.schedule(Cron(0, 17, "*", "*", "?", "*"))  # 01:00 Asia/Shanghai = 17:00 UTC the day before
 def daily_scan(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily breach scan followed by the supervisors' notices."""
-    logger.info("stub", extra={"event": event.to_dict()})
-    return {}
+    return run_job("scan", event.to_dict())
+
+
+@app.lambda_function(name="run_job")
+def run_job_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """On-demand jobs (``{"job": "notify", "as_of": "2026-12-01"}``): the same code paths as the schedules."""
+    return run_job(str(event["job"]), {"detail": {"as_of": event.get("as_of")}, "time": event.get("time")})

@@ -1,0 +1,191 @@
+"""HTTP API routes (BRIEF §4). Thin: parse the request, call ``shared.services``, shape the response."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from chalice.app import BadRequestError, Blueprint, NotFoundError, Response
+
+from shared.services import monitor, publication, queries
+from shared.services.context import get_deps
+from shared.timeutil import local_date, utc_now
+
+api = Blueprint(__name__)
+
+MAX_PAGE = 500
+
+
+def _params() -> dict[str, str]:
+    request = api.current_request
+    return dict(request.query_params or {}) if request is not None else {}
+
+
+def _body() -> dict[str, Any]:
+    request = api.current_request
+    if request is None or not request.raw_body:
+        return {}
+    try:
+        body = json.loads(request.raw_body)
+    except ValueError as exc:
+        raise BadRequestError("请求体不是有效的JSON") from exc
+    if not isinstance(body, dict):
+        raise BadRequestError("请求体应为JSON对象")
+    return body
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequestError(f"{name} 应为 YYYY-MM-DD 格式的日期") from exc
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        body=text,
+        status_code=200,
+        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@api.route("/breaches", methods=["GET"])
+def list_breaches() -> Any:
+    params = _params()
+    fmt = params.pop("format", "json")
+    cursor = params.pop("cursor", None)
+    try:
+        limit = min(MAX_PAGE, max(1, int(params.pop("limit", "100"))))
+        items = queries.list_breaches(queries.parse_filter(params), get_deps())
+        if fmt == "csv":
+            return _csv(queries.to_csv(items, queries.BREACH_COLUMNS), "breaches.csv")
+        page = queries.paginate(items, cursor, limit)
+    except (queries.QueryError, ValueError) as exc:
+        raise BadRequestError(str(exc)) from exc
+    return {"items": page.items, "next_cursor": page.next_cursor, "total": len(items)}
+
+
+@api.route("/breaches/{breach_id}/ack", methods=["POST"])
+def ack_breach(breach_id: str) -> Any:
+    body = _body()
+    note = str(body.get("note", "")).strip()
+    if not note:
+        raise BadRequestError("确认时请填写说明（note）")
+    as_of = _date(body.get("as_of"), "as_of") or local_date(utc_now())
+    try:
+        breach = monitor.acknowledge(breach_id, note, str(body.get("by", "api")), as_of, get_deps())
+    except monitor.AckError as exc:
+        raise NotFoundError(str(exc)) from exc
+    return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
+
+
+@api.route("/records/{record_id}", methods=["GET"])
+def get_record(record_id: str) -> Any:
+    timeline = queries.record_timeline(record_id, get_deps())
+    if timeline is None:
+        raise NotFoundError(f"记录 {record_id} 不存在")
+    return timeline
+
+
+@api.route("/records/{record_id}/attribute", methods=["POST"])
+def attribute_record(record_id: str) -> Any:
+    body = _body()
+    if not body.get("uscc") and not body.get("reject"):
+        raise BadRequestError("请提供 uscc（记于该主体名下）或 reject（退回原因）")
+    try:
+        entry = publication.resolve_held(
+            record_id,
+            get_deps(),
+            actor=str(body.get("by", "regulator")),
+            uscc=body.get("uscc"),
+            reject_reason=body.get("reject"),
+        )
+    except publication.ResolutionError as exc:
+        raise BadRequestError(str(exc)) from exc
+    return {"record_id": record_id, "held": entry.held, "attribution": entry.attribution, "uscc": entry.attributed_uscc}
+
+
+@api.route("/held", methods=["GET"])
+def held() -> Any:
+    items = queries.held_queue(get_deps())
+    if _params().get("format") == "csv":
+        return _csv(queries.to_csv(items, list(items[0]) if items else ["record_id"]), "held.csv")
+    return {"items": items, "total": len(items)}
+
+
+@api.route("/departments/{code}/scorecard", methods=["GET"])
+def department_scorecard(code: str) -> Any:
+    today = local_date(utc_now())
+    period = _params().get("period") or f"{today.year}-{today.month:02d}"
+    try:
+        return queries.scorecard(code, period, get_deps())
+    except queries.QueryError as exc:
+        raise BadRequestError(str(exc)) from exc
+
+
+@api.route("/bulletins", methods=["GET"])
+def list_bulletins() -> Any:
+    deps = get_deps()
+    keys = deps.objects.list_keys(deps.settings.reports_bucket, "bulletins/")
+    return {"items": [{"key": k} for k in keys]}
+
+
+@api.route("/bulletins/{scope}/{period}", methods=["GET"])
+def get_bulletin(scope: str, period: str) -> Any:
+    deps = get_deps()
+    blob = deps.objects.get_bytes(deps.settings.reports_bucket, f"bulletins/{scope}/{period}.json")
+    if blob is None:
+        raise NotFoundError(f"尚无 {scope} {period} 的通报")
+    return json.loads(blob)
+
+
+@api.route("/calendar/deadline", methods=["GET"])
+def calendar_deadline() -> Any:
+    params = _params()
+    start = _date(params.get("date"), "date")
+    if start is None:
+        raise BadRequestError("缺少参数 date（信息产生日期，YYYY-MM-DD）")
+    try:
+        days = int(params.get("days", "7"))
+        cal = get_deps().calendar
+        due = cal.due_date(start, days)
+    except ValueError as exc:
+        raise BadRequestError(f"参数无效：{exc}") from exc
+    return {
+        "date": start.isoformat(),
+        "days": days,
+        "due": due.isoformat(),
+        "provisional": cal.due_date_is_provisional(start, days),
+        "calendar_version": cal.version,
+    }
+
+
+@api.route("/audit/verify", methods=["GET"])
+def audit_verify() -> Any:
+    count, problems = get_deps().tables.audit.verify()
+    return {"entries": count, "ok": not problems, "problems": problems}
+
+
+@api.route("/public/subjects", methods=["GET"])
+def public_search() -> Any:
+    q = _params().get("q", "").strip()
+    if not q:
+        raise BadRequestError("请输入查询条件 q（统一社会信用代码、注册号或企业名称）")
+    subjects = get_deps().tables.registry.search_subjects(q)
+    return {"items": [{"uscc": s.uscc, "name": s.name, "type": s.type} for s in subjects]}
+
+
+@api.route("/public/subjects/{code}", methods=["GET"])
+def public_subject(code: str) -> Any:
+    found = queries.public_subject(code, get_deps())
+    if found is None:
+        raise NotFoundError(f"未找到统一社会信用代码为 {code} 的市场主体")
+    return found
+
+
+@api.route("/health", methods=["GET"])
+def health() -> Any:
+    return {"ok": True}

@@ -1,0 +1,482 @@
+"""``guiji``: the command line for operators, auditors and the local stack (BRIEF §4 "CLI").
+
+Commands find the stack through the state file written by ``guiji local up`` (``.guiji/local.json``, or
+``GUIJI_STATE``); without one they use the environment (``INTAKE_BUCKET`` …, real AWS credentials).
+Errors are one clear line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = Path(os.environ.get("GUIJI_STATE", ".guiji/local.json"))
+JOBS = ("scan", "publish", "notify", "bulletin")
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line."""
+
+
+def _state() -> dict[str, Any] | None:
+    if not STATE_FILE.exists():
+        return None
+    state: dict[str, Any] = json.loads(STATE_FILE.read_text(encoding="utf-8"))
+    if not _alive(int(state["pid"])):
+        return None
+    return state
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _connect() -> dict[str, Any] | None:
+    """Point this process at the running local stack, if any."""
+    state = _state()
+    if state is not None:
+        from infra.localrun import apply_env
+
+        apply_env(state["env"])
+    return state
+
+
+def _deps() -> Any:
+    _connect()
+    from shared.services.context import get_deps
+
+    try:
+        return get_deps()
+    except Exception as exc:  # noqa: BLE001 - turn a missing configuration into one clear line
+        raise CliError(
+            "找不到运行中的本地环境或AWS配置：请先执行 guiji local up（或设置 INTAKE_BUCKET 等环境变量）"
+        ) from exc
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+# --- local stack ---------------------------------------------------------------------------------------------
+
+
+def local_up(args: argparse.Namespace) -> int:
+    state = _state()
+    if state is None:
+        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        STATE_FILE.unlink(missing_ok=True)
+        log = STATE_FILE.with_suffix(".log")
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "infra.localrun", "serve", "--state", str(STATE_FILE)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        print("starting the local stack (moto server on 127.0.0.1) …", file=sys.stderr, flush=True)
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise CliError(f"本地环境启动失败，详见日志 {log}")
+            state = _state()
+            if state is not None:
+                break
+            time.sleep(0.3)
+        else:
+            proc.terminate()
+            raise CliError(f"本地环境启动超时，详见日志 {log}")
+    assert state is not None
+    env = state["env"]
+    print(f"endpoint      {state['endpoint']}")
+    print(f"api           {state['api_url']}")
+    print(f"region        {state['region']}")
+    print(f"intake bucket {env['INTAKE_BUCKET']}")
+    print(f"reports bucket {env['REPORTS_BUCKET']}")
+    for name in ("RECORDS_TABLE", "REGISTRY_TABLE", "BREACHES_TABLE", "AUDIT_TABLE", "CONTROL_TABLE"):
+        print(f"{name.lower():13} {env[name]}")
+    print(f"intake queue  {env['INTAKE_QUEUE_URL']}")
+    print(f"notices topic {env['NOTICES_TOPIC_ARN']}")
+    print(f"state file    {STATE_FILE}  (pid {state['pid']})")
+    print(f"try: aws --endpoint-url {state['endpoint']} s3 ls s3://{env['INTAKE_BUCKET']}/")
+    return 0
+
+
+def local_down(args: argparse.Namespace) -> int:
+    state = _state()
+    if state is None:
+        print("local stack is not running")
+        STATE_FILE.unlink(missing_ok=True)
+        return 0
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    STATE_FILE.unlink(missing_ok=True)
+    print(f"local stack stopped (pid {pid})")
+    return 0
+
+
+# --- registry and uploads -------------------------------------------------------------------------------------
+
+
+def registry_load(args: argparse.Namespace) -> int:
+    from shared.readers import MalformedFileError, open_table
+    from shared.registry import department_header, parse_departments, parse_subjects, subject_header
+
+    deps = _deps()
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"文件不存在：{path}")
+    is_header = department_header if args.kind == "departments" else subject_header
+    try:
+        table = open_table(path, path.name, is_header)
+    except MalformedFileError as exc:
+        raise CliError(exc.reason_zh) from exc
+    if args.kind == "departments":
+        good, bad = parse_departments(table.headers, table.rows())
+        deps.tables.registry.put_departments(good)
+    else:
+        good, bad = parse_subjects(table.headers, table.rows())
+        deps.tables.registry.put_subjects(good)
+    deps.tables.audit.append(
+        "REGISTRY", f"{args.kind}_loaded", "cli", {"file": path.name, "loaded": len(good), "rejected": len(bad)}
+    )
+    print(f"loaded {len(good)} {args.kind}; rejected {len(bad)}")
+    for err in bad:
+        print(f"  第{err.row}行：{err.reason}")
+    return 0 if not bad else 1
+
+
+def _receipt_key(department: str, category: str, name: str) -> str:
+    return f"receipts/{department}/{category}/{name}.json"
+
+
+def put_upload(
+    deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
+) -> str:
+    """Put one file into the intake bucket the way a department's system would."""
+    from shared.adapters.aws import client
+
+    key = f"incoming/{department}/{category}/{name}"
+    metadata = {"department": department}
+    if collected_at:
+        metadata["collected-at"] = collected_at
+    client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=data, Metadata=metadata)
+    return key
+
+
+def wait_receipt(deps: Any, key: str, timeout: float = 600) -> dict[str, Any]:
+    """Poll for a receipt; show progress on stderr while the intake function works."""
+    deadline = time.monotonic() + timeout
+    shown = False
+    while time.monotonic() < deadline:
+        blob = deps.objects.get_bytes(deps.settings.intake_bucket, key)
+        if blob:
+            if shown:
+                print(file=sys.stderr)
+            receipt: dict[str, Any] = json.loads(blob)
+            return receipt
+        print(".", end="", file=sys.stderr, flush=True)
+        shown = True
+        time.sleep(0.5)
+    raise CliError(f"等待回执超时：{key}")
+
+
+def upload(args: argparse.Namespace) -> int:
+    deps = _deps()
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"文件不存在：{path}")
+    key = put_upload(deps, path.read_bytes(), args.department, args.category, path.name, args.collected_at)
+    print(f"uploaded s3://{deps.settings.intake_bucket}/{key}")
+    if args.no_wait:
+        return 0
+    receipt = wait_receipt(deps, _receipt_key(args.department, args.category, path.name))
+    print(receipt.get("message", ""))
+    _print_json(receipt.get("counts", {}))
+    if receipt.get("rejects_key"):
+        print(f"reject report: s3://{deps.settings.intake_bucket}/{receipt['rejects_key']}")
+    return 0 if receipt.get("status") == "completed" else 1
+
+
+# --- jobs and queries -----------------------------------------------------------------------------------------
+
+
+def invoke(args: argparse.Namespace) -> int:
+    _deps()
+    if args.job == "bulletin":
+        raise CliError("通报（bulletin）功能尚未实现")
+    from functions.app import daily_scan, publish_run, run_job
+    from infra.localrun import LocalContext, schedule_event
+
+    as_of = args.as_of.isoformat() if args.as_of else None
+    event = schedule_event(args.job, as_of)
+    if args.job == "scan":
+        result = daily_scan(event, LocalContext("daily_scan"))
+    elif args.job == "publish":
+        result = publish_run(event, LocalContext("publish_run"))
+    else:
+        result = run_job(args.job, event)
+    _print_json(result)
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> dict[str, str]:
+    out = {}
+    for name in ("region", "department", "category", "kind", "status", "as_of"):
+        value = getattr(args, name)
+        if value:
+            out[name] = str(value)
+    if args.start:
+        out["from"] = str(args.start)
+    if args.end:
+        out["to"] = str(args.end)
+    return out
+
+
+def breaches(args: argparse.Namespace) -> int:
+    from shared.services import queries
+
+    deps = _deps()
+    try:
+        items = queries.list_breaches(queries.parse_filter(_filters(args)), deps)
+    except queries.QueryError as exc:
+        raise CliError(str(exc)) from exc
+    if args.format == "json":
+        _print_json(items)
+    elif args.format == "csv":
+        sys.stdout.write(queries.to_csv(items, queries.BREACH_COLUMNS).lstrip("\ufeff"))
+    else:
+        _table(
+            items,
+            ["breach_id", "kind", "status", "department", "category", "doc_no", "due", "actual", "working_days_late"],
+        )
+        print(f"{len(items)} breaches")
+    return 0
+
+
+def _table(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> None:
+    def cell(v: Any) -> str:
+        return "" if v is None else str(v)
+
+    widths = {c: max([len(c)] + [_width(cell(r.get(c))) for r in rows]) for c in cols}
+    print("  ".join(c.ljust(widths[c]) for c in cols))
+    for r in rows:
+        print("  ".join(cell(r.get(c)) + " " * (widths[c] - _width(cell(r.get(c)))) for c in cols))
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def record(args: argparse.Namespace) -> int:
+    from shared.services import queries
+
+    found = queries.record_timeline(args.record_id, _deps())
+    if found is None:
+        raise CliError(f"记录 {args.record_id} 不存在")
+    _print_json(found)
+    return 0
+
+
+def scorecard(args: argparse.Namespace) -> int:
+    from shared.services import queries
+
+    period = args.period or date.today().strftime("%Y-%m")
+    try:
+        _print_json(queries.scorecard(args.code, period, _deps()))
+    except queries.QueryError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def held(args: argparse.Namespace) -> int:
+    from shared.services import queries
+
+    items = queries.held_queue(_deps())
+    _table(items, ["record_id", "department", "category", "doc_no", "subject_name", "attribution", "publish_due"])
+    print(f"{len(items)} held")
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    count, problems = _deps().tables.audit.verify()
+    if problems:
+        for p in problems:
+            print(p)
+        print(f"audit trail: {count} entries checked, {len(problems)} problems")
+        return 1
+    print(f"audit trail intact: {count} entries checked")
+    return 0
+
+
+# --- calendar ---------------------------------------------------------------------------------------------
+
+
+def _calendar() -> Any:
+    state = _connect()
+    if state is not None or os.environ.get("CONTROL_TABLE"):
+        return _deps().calendar
+    from shared.workdays import default_calendar
+
+    return default_calendar()
+
+
+def calendar_due(args: argparse.Namespace) -> int:
+    cal = _calendar()
+    due = cal.due_date(args.date, args.days)
+    note = "  (provisional)" if cal.due_date_is_provisional(args.date, args.days) else ""
+    print(f"{due.isoformat()}{note}")
+    return 0
+
+
+def calendar_between(args: argparse.Namespace) -> int:
+    print(_calendar().working_days_between(args.start, args.end))
+    return 0
+
+
+def calendar_years(args: argparse.Namespace) -> int:
+    for info in _calendar().years():
+        print(f"{info.year}  {info.status:11}  {info.source}")
+    return 0
+
+
+def calendar_load(args: argparse.Namespace) -> int:
+    from shared.services.monitor import load_calendar_override
+    from shared.workdays import CalendarOverrideError, load_override_file
+
+    try:
+        override = load_override_file(Path(args.file))
+    except CalendarOverrideError as exc:
+        raise CliError(str(exc)) from exc
+    result = load_calendar_override(override, _deps(), actor="cli")
+    print(f"calendar {override.year} loaded; {result['records_recomputed']} open records recomputed")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from infra.demo import run_demo
+
+    local_up(args)
+    _connect()
+    return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down)
+
+
+# --- parser -----------------------------------------------------------------------------------------------------
+
+
+def _iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: use YYYY-MM-DD") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guiji", description="涉企信息归集公示 compliance & deadline monitor")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="the embedded local stack").add_subparsers(dest="local_cmd", required=True)
+    local.add_parser("up", help="start moto server, provision, serve the API").set_defaults(func=local_up)
+    local.add_parser("down", help="stop the local stack").set_defaults(func=local_down)
+
+    p = sub.add_parser("demo", help="the whole main job on the local stack")
+    p.add_argument("--rows", type=int, default=40, help="rows per generated file")
+    p.add_argument("--subjects", type=int, default=300)
+    p.add_argument("--down", action="store_true", help="stop the local stack at the end")
+    p.set_defaults(func=demo)
+
+    reg = sub.add_parser("registry", help="load registries").add_subparsers(dest="registry_cmd", required=True)
+    p = reg.add_parser("load", help="load departments or subjects from CSV/XLSX")
+    p.add_argument("kind", choices=["departments", "subjects"])
+    p.add_argument("file")
+    p.set_defaults(func=registry_load)
+
+    p = sub.add_parser("upload", help="upload a record file as a department")
+    p.add_argument("file")
+    p.add_argument("--department", required=True)
+    p.add_argument("--category", required=True)
+    p.add_argument("--collected-at", help="back-fill: the instant the regulator received it (local stack only)")
+    p.add_argument("--no-wait", action="store_true")
+    p.set_defaults(func=upload)
+
+    p = sub.add_parser("invoke", help="fire a scheduled job through its schedule's code path")
+    p.add_argument("job", choices=JOBS)
+    p.add_argument("--as-of", type=_iso)
+    p.add_argument("--period")
+    p.add_argument("--scope")
+    p.set_defaults(func=invoke)
+
+    p = sub.add_parser("breaches", help="list breach records")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    for name in ("region", "department", "category", "kind", "status"):
+        p.add_argument(f"--{name}")
+    p.add_argument("--from", dest="start", type=_iso)
+    p.add_argument("--to", dest="end", type=_iso)
+    p.add_argument("--as-of", dest="as_of", type=_iso)
+    p.set_defaults(func=breaches)
+
+    p = sub.add_parser("record", help="a record's timeline and audit trail")
+    p.add_argument("record_id")
+    p.set_defaults(func=record)
+
+    p = sub.add_parser("scorecard", help="a department's scorecard")
+    p.add_argument("code")
+    p.add_argument("--period", help="YYYY-MM")
+    p.set_defaults(func=scorecard)
+
+    sub.add_parser("held", help="records waiting for attribution").set_defaults(func=held)
+
+    cal = sub.add_parser("calendar", help="working-day calendar").add_subparsers(dest="calendar_cmd", required=True)
+    p = cal.add_parser("due", help="the N-th working day after DATE")
+    p.add_argument("date", type=_iso)
+    p.add_argument("days", type=int)
+    p.set_defaults(func=calendar_due)
+    p = cal.add_parser("between", help="working days in (D1, D2]")
+    p.add_argument("start", type=_iso)
+    p.add_argument("end", type=_iso)
+    p.set_defaults(func=calendar_between)
+    cal.add_parser("years", help="official or provisional years").set_defaults(func=calendar_years)
+    p = cal.add_parser("load", help="load a State Council schedule (override file)")
+    p.add_argument("file")
+    p.set_defaults(func=calendar_load)
+
+    aud = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_cmd", required=True)
+    aud.add_parser("verify", help="check the hash chains").set_defaults(func=audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CliError as exc:
+        print(f"guiji: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""``guiji demo``: the main job end to end on the local stack.
+
+A province's worth of departments uploads realistic files (UTF-8/GBK/GB18030 CSV, XLSX with title rows, JSON
+Lines; Chinese, 双公示 and SAIC headers; some bad rows, some late); every file gets a receipt; the publication run
+publishes what can be attributed; daily scans over several business dates open breaches; supervisors' digests
+arrive on the notices topic and are read back from an SQS subscription.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from shared.timeutil import local_date, utc_now
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}", end="", file=sys.stderr, flush=True)
+    if done == total:
+        print(file=sys.stderr)
+
+
+def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True) -> int:
+    from infra.cli import put_upload, wait_receipt
+    from infra.demodata import generate
+    from shared.adapters.aws import client
+    from shared.registry import parse_departments, parse_subjects
+    from shared.services.context import get_deps
+
+    deps = get_deps()
+    today = local_date(utc_now())
+    data = generate(today=today, subjects=subjects, rows_per_file=rows_per_file)
+
+    _say(f"\n== 1. registries: {len(data.departments)} departments, {len(data.subjects)} market subjects")
+    _load_registry(deps, data.departments_csv(), parse_departments, "departments")
+    _load_registry(deps, data.subjects_csv(), parse_subjects, "subjects")
+
+    files = list(data.ledgers) + list(data.uploads) + list(getattr(data, "malformed", []))
+    _say(f"\n== 2. uploads: {len(files)} files (production ledgers, every category, malformed ones)")
+    keys = []
+    for f in files:
+        keys.append(put_upload(deps, f.content, f.department_code, f.category, f.file_name))
+    receipts: list[dict[str, Any]] = []
+    for n, key in enumerate(keys, start=1):
+        receipts.append(wait_receipt(deps, "receipts/" + key.removeprefix("incoming/") + ".json"))
+        _progress(n, len(keys), "receipts")
+    totals: dict[str, int] = {}
+    refused = 0
+    _say(f"  {'file':58} {'read':>5} {'acc':>5} {'rej':>5} {'dup':>4} {'late':>4} {'held':>4}")
+    for r in receipts:
+        c = r.get("counts", {})
+        for k, v in c.items():
+            totals[k] = totals.get(k, 0) + int(v)
+        if r.get("status") != "completed":
+            refused += 1
+        name = f"{r.get('category') or '?'}/{r.get('file_name')}"[:58]
+        if r.get("status") == "completed":
+            _say(
+                f"  {name:58} {c['read']:5} {c['accepted']:5} {c['rejected']:5} {c['duplicates']:4} "
+                f"{c['late']:4} {c['unattributed']:4}"
+            )
+        else:
+            _say(f"  {name:58} refused: {r.get('message', '')[:70]}")
+    _say(
+        f"  total: read {totals.get('read', 0)} = accepted {totals.get('accepted', 0)} + rejected "
+        f"{totals.get('rejected', 0)} + duplicates {totals.get('duplicates', 0)}; corrected {totals.get('corrected', 0)},"
+        f" late {totals.get('late', 0)}, unattributed {totals.get('unattributed', 0)}; {refused} files refused"
+    )
+
+    _say("\n== 3. publication run")
+    from functions.app import run_job
+
+    result = run_job("publish", {"detail": {"as_of": today.isoformat()}})
+    _say(f"  published {result['published']}, updates {result['updates']}, held for the regulator {result['held']}")
+
+    cal = deps.calendar
+    dates = [today, cal.due_date(today, 5), cal.due_date(today, 15), cal.due_date(today, 25)]
+    _say("\n== 4. daily scans and supervisors' notices")
+    inbox = os.environ.get("GUIJI_INBOX_QUEUE_URL")  # the local stack's subscription to the notices topic
+    for as_of in dates:
+        out = run_job("scan", {"detail": {"as_of": as_of.isoformat()}})
+        scan, notices = out["scan"], out["notices"]
+        _say(
+            f"  as of {as_of}: opened {scan['opened']}, closed {scan['closed']}, items read {scan['items_read']}, "
+            f"digests sent {notices['digests']}"
+        )
+        for subject in notices["subjects"][:6]:
+            _say(f"      ✉ {subject}")
+    if inbox:
+        _show_inbox(client("sqs"), inbox)
+
+    _say("\n== 5. breaches by kind")
+    from shared.services import queries
+
+    items = queries.list_breaches(queries.BreachFilter(), deps)
+    by_kind: dict[str, int] = {}
+    for b in items:
+        by_kind[f"{b['kind']} ({b['status']})"] = by_kind.get(f"{b['kind']} ({b['status']})", 0) + 1
+    for k, v in sorted(by_kind.items()):
+        _say(f"  {k:32} {v}")
+    count, problems = deps.tables.audit.verify()
+    _say(f"\n== 6. audit trail: {count} entries, {'intact' if not problems else str(len(problems)) + ' problems'}")
+
+    _say("\nExplore: guiji breaches --kind publication_overdue | guiji held | guiji record <id> | guiji audit verify")
+    if keep:
+        _say("The local stack keeps running; stop it with: bash run.sh guiji local down")
+    else:
+        from infra.cli import build_parser, local_down
+
+        local_down(build_parser().parse_args(["local", "down"]))
+    return 0 if not problems else 1
+
+
+def _load_registry(deps: Any, blob: bytes, parse: Any, kind: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from shared.readers import open_table
+    from shared.registry import department_header, subject_header
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.csv"
+        path.write_bytes(blob)
+        table = open_table(path, path.name, department_header if kind == "departments" else subject_header)
+        good, bad = parse(table.headers, table.rows())
+    if kind == "departments":
+        deps.tables.registry.put_departments(good)
+    else:
+        deps.tables.registry.put_subjects(good)
+    _say(f"  {kind}: loaded {len(good)}, rejected {len(bad)}")
+
+
+def _show_inbox(sqs: Any, url: str) -> None:
+    messages: list[dict[str, Any]] = []
+    for _ in range(20):
+        resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        batch = resp.get("Messages", [])
+        if not batch:
+            break
+        messages += batch
+        for m in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    _say(f"\n  {len(messages)} digests read back from the notices topic's SQS subscription; the first one:")
+    if messages:
+        envelope = json.loads(messages[0]["Body"])
+        _say("  ---- " + str(envelope.get("Subject", "")))
+        for line in str(envelope.get("Message", "")).splitlines()[:30]:
+            _say("  | " + line)
+        _say("  ----")

@@ -1,0 +1,262 @@
+"""Read side for auditors, supervisors and the public: breach listings, timelines, scorecards, held queue."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+
+from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
+from shared.monitoring import BreachKind
+from shared.regions import city_of, in_jurisdiction, region_level
+from shared.services.context import Deps
+from shared.timeutil import local_date
+
+BREACH_COLUMNS = (
+    "breach_id",
+    "kind",
+    "status",
+    "record_id",
+    "department",
+    "region_code",
+    "category",
+    "doc_no",
+    "subject_name",
+    "due",
+    "actual",
+    "working_days_late",
+    "provisional",
+    "calendar_version",
+    "opened_on",
+    "opened_at",
+    "closed_at",
+    "base_level",
+    "announced",
+)
+
+
+class QueryError(ValueError):
+    """A query parameter is invalid (message in Chinese)."""
+
+
+class BreachFilter(BaseModel):
+    region: str | None = None
+    department: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    start: date | None = None  # opened on or after
+    end: date | None = None  # opened on or before
+    as_of: date | None = None  # breaches opened by that date, in the state they were in then (open/closed)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str | None) -> str | None:
+        if v is not None:
+            for part in v.split(","):
+                if part not in {k.value for k in BreachKind}:
+                    allowed = ", ".join(k.value for k in BreachKind)
+                    raise ValueError(f"未知的违规类型“{part}”，可选：{allowed}")
+        return v
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v: str | None) -> str | None:
+        if v is not None and v not in ("open", "closed"):
+            raise ValueError("status 只能为 open 或 closed")
+        return v
+
+
+def parse_filter(params: dict[str, str]) -> BreachFilter:
+    """Query-string parameters (API and CLI share the names: region, department, … from, to, as_of)."""
+    data = dict(params)
+    if "from" in data:
+        data["start"] = data.pop("from")
+    if "to" in data:
+        data["end"] = data.pop("to")
+    try:
+        return BreachFilter.model_validate(data)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+
+
+def list_breaches(f: BreachFilter, deps: Deps) -> list[dict[str, Any]]:
+    """Breaches matching a filter, newest first; uses an index for department, region or kind."""
+    kinds = f.kind.split(",") if f.kind else [k.value for k in BreachKind]
+    city = None
+    if f.region and f.region != "350000":
+        city = city_of(f.region)
+    end = f.end
+    if f.as_of and (end is None or f.as_of < end):
+        end = f.as_of
+    items = deps.tables.breaches.listing(department=f.department, city=city, kinds=kinds, start=f.start, end=end)
+    out = []
+    for b in items:
+        if b["kind"] not in kinds:
+            continue
+        if f.region and not in_jurisdiction(f.region, b["region_code"]):
+            continue
+        if f.category and b["category"] != f.category:
+            continue
+        status = _status_as_of(b, f.as_of)
+        if f.status and status != f.status:
+            continue
+        out.append(_public_breach(b, status))
+    out.sort(key=lambda b: (b["opened_on"], b["breach_id"]), reverse=True)
+    return out
+
+
+def _status_as_of(b: dict[str, Any], as_of: date | None) -> str:
+    status = str(b["status"])
+    if as_of is None or status == "open" or not b.get("closed_at"):
+        return status
+    closed_on = local_date(_instant(b["closed_at"]))
+    return "open" if closed_on > as_of and b["kind"] != "at_risk" else status
+
+
+def _instant(text: str) -> Any:
+    from shared.timeutil import parse_iso_utc
+
+    return parse_iso_utc(text)
+
+
+def _public_breach(b: dict[str, Any], status: str) -> dict[str, Any]:
+    out = {k: b.get(k) for k in BREACH_COLUMNS}
+    out["status"] = status
+    out["acknowledged"] = sorted(b.get("acks", {}).keys())
+    return out
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def paginate(items: list[dict[str, Any]], cursor: str | None, limit: int) -> Page:
+    """Opaque cursor pagination over a stable ordering."""
+    start = 0
+    if cursor:
+        try:
+            start = int(json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())["o"])
+        except (ValueError, KeyError) as exc:
+            raise QueryError("cursor 无效") from exc
+    end = start + limit
+    nxt = base64.urlsafe_b64encode(json.dumps({"o": end}).encode()).decode() if end < len(items) else None
+    return Page(items=items[start:end], next_cursor=nxt)
+
+
+def to_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> str:
+    """CSV export with a BOM so Excel shows the Chinese correctly."""
+    cols = list(columns)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow(
+            [
+                "；".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                for v in (row.get(c) for c in cols)
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
+    """A record's current state, earlier versions, breaches and full audit trail."""
+    entry = deps.tables.records.get(record_id)
+    if entry is None:
+        return None
+    breaches = deps.tables.breaches.get_many(f"{k.value}:{record_id}" for k in BreachKind)
+    trail = deps.tables.audit.stream(f"REC#{record_id}")
+    for b in breaches.values():
+        trail += deps.tables.audit.stream(f"BR#{b['breach_id']}")
+    trail.sort(key=lambda i: (i["at"], i["pk"], i["seq"]))
+    return {
+        "record": entry.model_dump(mode="json"),
+        "versions": [v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
+        "breaches": [_public_breach(b, b["status"]) for b in breaches.values()],
+        "audit": [{k: i[k] for k in ("pk", "seq", "event", "actor", "at", "detail", "hash")} for i in trail],
+    }
+
+
+def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
+    """A department's record for one month (``YYYY-MM``): volumes, on-time rates, attribution rate."""
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        start = date(year, month, 1)
+    except ValueError as exc:
+        raise QueryError("period 应为 YYYY-MM 格式，例如 2026-11") from exc
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    dept = deps.tables.registry.department(code)
+    if dept is None:
+        raise QueryError(f"部门“{code}”未登记")
+    entries = [e for e in deps.tables.records.by_department(code, start, end) if e.production_date < end]
+    collected = [e for e in entries if e.collected]
+    with_clock = [e for e in collected if e.collect_due is not None]
+    on_time = [e for e in with_clock if e.collection_late_days == 0 and local_date(e.collected_at) <= e.collect_due]  # type: ignore[arg-type, operator]
+    published = [e for e in collected if e.published_at is not None]
+    pub_on_time = [e for e in published if local_date(e.published_at) <= e.publish_due]  # type: ignore[arg-type]
+    attributed = [e for e in collected if e.attribution is not None and e.attribution.publishable]
+
+    def rate(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    return {
+        "department": code,
+        "department_name": dept.name,
+        "region_code": dept.region_code,
+        "level": region_level(dept.region_code).value,
+        "period": period,
+        "produced_known": len(entries),
+        "collected": len(collected),
+        "never_collected": len([e for e in entries if not e.collected]),
+        "collected_on_time": len(on_time),
+        "on_time_rate": rate(len(on_time), len(with_clock)),  # 及时率 (7 working days)
+        "published": len(published),
+        "published_on_time": len(pub_on_time),
+        "publication_on_time_rate": rate(len(pub_on_time), len(published)),  # 公示及时率 (20 working days)
+        "attributed": len(attributed),
+        "attribution_rate": rate(len(attributed), len(collected)),  # 记名率
+        "clocks": {"collect_days": COLLECT_DAYS if not dept.is_regulator else None, "publish_days": PUBLISH_DAYS},
+    }
+
+
+def held_queue(deps: Deps) -> list[dict[str, Any]]:
+    """Records waiting for the regulator, oldest first, with how long the 20-day clock has left."""
+    out = []
+    for e in deps.tables.records.held():
+        out.append(
+            {
+                "record_id": e.record_id,
+                "department": e.department,
+                "category": e.category.value,
+                "doc_no": e.doc_no,
+                "subject_name": e.subject_name,
+                "uscc": e.uscc,
+                "reg_no": e.reg_no,
+                "attribution": e.attribution.value if e.attribution else None,
+                "held_reason": e.held_reason,
+                "collected_at": e.collected_at.isoformat() if e.collected_at else None,
+                "publish_due": e.publish_due.isoformat(),
+            }
+        )
+    out.sort(key=lambda r: (r["publish_due"], r["record_id"]))
+    return out
+
+
+def public_subject(code: str, deps: Deps) -> dict[str, Any] | None:
+    """What is published under a subject's name."""
+    subject = deps.tables.registry.subject(code.strip().upper())
+    if subject is None:
+        return None
+    items = deps.tables.registry.table.query("pk = :p", {":p": f"PUB#{subject.uscc}"})
+    records = [{k: v for k, v in i.items() if k not in ("pk", "sk")} for i in items]
+    return {"uscc": subject.uscc, "name": subject.name, "type": subject.type, "records": records}
