@@ -176,6 +176,41 @@ class Table:
                 attempt = _backoff(attempt) if pending else 0
         return len(requests)
 
+    def put_new_many(self, items: list[Item]) -> list[Item]:
+        """Conditional puts (``attribute_not_exists``) in transactions of up to 100 items.
+
+        Returns the items that already existed (nothing is overwritten); every other item is written.
+        """
+        existing: list[Item] = []
+        for start in range(0, len(items), 100):
+            pending = items[start : start + 100]
+            while pending:
+                request = [
+                    {
+                        "Put": {
+                            "TableName": self.name,
+                            "Item": to_attr(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                    for item in pending
+                ]
+                try:
+                    self._ddb.transact_write_items(TransactItems=request)
+                    self.stats.add("TransactWriteItems", written=len(pending))
+                    break
+                except ClientError as exc:
+                    self.stats.add("TransactWriteItems")
+                    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                        raise
+                    reasons = exc.response.get("CancellationReasons") or []
+                    failed = {i for i, r in enumerate(reasons) if (r or {}).get("Code") == "ConditionalCheckFailed"}
+                    if not failed:
+                        raise
+                    existing += [pending[i] for i in sorted(failed)]
+                    pending = [item for i, item in enumerate(pending) if i not in failed]
+        return existing
+
     def query(
         self,
         key_condition: str,

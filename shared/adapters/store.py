@@ -222,6 +222,10 @@ def audit_hash(prev: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
 
 
+class AuditConflictError(Exception):
+    """Two writers raced for the same position of an audit stream."""
+
+
 class AuditLog:
     """Append-only, hash-chained audit trail. Nothing in guiji updates or deletes its items."""
 
@@ -229,16 +233,35 @@ class AuditLog:
         self.table = table
 
     @staticmethod
-    def make_item(stream: str, seq: int, prev: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
-        entry = {"stream": stream, "seq": seq, "event": event, "actor": actor, "at": iso_utc(utc_now())}
+    def make_item(
+        stream: str,
+        seq: int,
+        prev: str,
+        event: str,
+        actor: str,
+        detail: dict[str, Any],
+        at: datetime | None = None,
+    ) -> Item:
+        """An entry chained to ``prev``. Pass ``at`` when a retry must reproduce the very same entry."""
+        entry = {"stream": stream, "seq": seq, "event": event, "actor": actor, "at": iso_utc(at or utc_now())}
         entry["detail"] = detail
         entry["prev"] = prev
         entry["hash"] = audit_hash(prev, entry)
         return {"pk": stream, "sk": f"{seq:08d}", **entry}
 
     def append_many(self, items: list[Item]) -> int:
-        """Write prepared entries whose sequence numbers the caller owns (e.g. from a record's head)."""
-        return self.table.batch_write(items)
+        """Write prepared entries whose sequence numbers the caller owns (e.g. from a record's head).
+
+        Writes are conditional: an existing entry is never overwritten. An entry that already exists with
+        the same hash is a replay of an interrupted attempt and is fine; any other clash is an error.
+        """
+        clashes = self.table.put_new_many(items)
+        if clashes:
+            stored = self.table.batch_get((i["pk"], i["sk"]) for i in clashes)
+            for item in clashes:
+                if stored.get((item["pk"], item["sk"]), {}).get("hash") != item["hash"]:
+                    raise AuditConflictError(f"audit entry {item['pk']}/{item['sk']} exists with other content")
+        return len(items) - len(clashes)
 
     def append(self, stream: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
         """Append one entry at the head of a stream; a conditional put makes concurrent appends safe."""

@@ -526,6 +526,7 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
                 "attribution_zh": ATTRIBUTION_ZH[entry.attribution] if entry.attribution else None,
                 "calendar_version": entry.calendar_version,
             },
+            at=ctx.collected_at,  # deterministic, so a retried chunk reproduces the identical entry
         )
         audit_items.append(item)
         entry = entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
@@ -536,7 +537,7 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     if not writes:
         return
     # Audit first: a crash after it and before the ledger write replays the row, whose audit entry then
-    # already exists at the same sequence number and is simply written again with identical content.
+    # already exists at the same sequence number with identical content (append_many accepts that).
     tables.audit.append_many(audit_items)
     tables.records.put_many(writes.values(), previous)
     findings_for_entries(list(writes.values()), deps, as_of=local_date(ctx.collected_at))
