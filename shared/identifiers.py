@@ -119,14 +119,13 @@ def uscc_problem(code: str) -> str | None:
     Checked in order: length, charset, check character, 登记管理部门代码 (first character), and that the
     登记管理机关行政区划码 (characters 3–8) is a current or historical GB/T 2260 code.
     """
-    if len(code) != 18:
-        return f"统一社会信用代码应为18位，实际为{len(code)}位"
-    bad = [ch for ch in dict.fromkeys(code) if ch not in _USCC_VALUES]
-    if bad:
-        return "统一社会信用代码含非法字符" + "".join(f"“{ch}”" for ch in bad)
-    expected = uscc_check_char(code[:17])
-    if expected != code[17]:
-        return f"统一社会信用代码校验位错误（应为{expected}）"
+    if not is_valid_uscc(code):  # the fast check first; explain only what failed
+        if len(code) != 18:
+            return f"统一社会信用代码应为18位，实际为{len(code)}位"
+        bad = [ch for ch in dict.fromkeys(code) if ch not in _USCC_VALUES]
+        if bad:
+            return "统一社会信用代码含非法字符" + "".join(f"“{ch}”" for ch in bad)
+        return f"统一社会信用代码校验位错误（应为{uscc_check_char(code[:17])}）"
     if code[0] not in USCC_DEPARTMENT_CODES:
         return f"统一社会信用代码首位登记管理部门代码“{code[0]}”无效（应为1-9、A、N或Y）"
     region = code[2:8]
