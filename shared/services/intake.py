@@ -256,15 +256,17 @@ def _process_file(
     rows = table.rows(start=ref.start_row)
     handled = 0
     more = False
+    blank_rows = 0
     for row_number, cells in rows:
         if handled >= limit:
-            more = True
+            more = True  # the rest of the file goes to the next chunk, which re-opens it at `start_row`
             break
         handled += 1
         counts.read += 1
         handler.add(row_number, cells, counts, rejects)
+        blank_rows = table.blank_rows  # blanks before this row; those after the last row belong to the next chunk
     handler.flush(counts, rejects)
-    counts.blank_rows = getattr(table, "blank_rows", 0) if not more else 0
+    counts.blank_rows = blank_rows if more else table.blank_rows
 
     deps.tables.control.put(
         {

@@ -92,7 +92,10 @@ def list_breaches(f: BreachFilter, deps: Deps) -> list[dict[str, Any]]:
     kinds = f.kind.split(",") if f.kind else [k.value for k in BreachKind]
     city = None
     if f.region and f.region != "350000":
-        city = city_of(f.region)
+        try:
+            city = city_of(f.region)
+        except ValueError as exc:
+            raise QueryError(f"行政区划代码“{f.region}”不是福建省的行政区划") from exc
     end = f.end
     if f.as_of and (end is None or f.as_of < end):
         end = f.as_of
