@@ -10,6 +10,23 @@ line, Excel row, JSONL line). Collection lateness is only asserted where it does
 calendar: a row produced >= 21 calendar days before `today` is late (any 20 consecutive days hold at least
 7 working days, even across Spring Festival or National Day), one produced <= 3 days before is on time, and
 anything in between is `None` (undecided here). The ground truth assumes the upload is collected on `today`.
+
+`ExpectedRow.reason_hint` tags:
+
+* rejected rows: ``bad_uscc_check``, ``missing_name``, ``future_date``, ``bad_date`` (e.g. 2026-13-45),
+  ``missing_doc_no``, ``bad_amount`` (-0.5 or 罚款2000元 in an amount column), ``unknown_penalty_type`` (约谈整改),
+  ``statistical_excluded`` (统计抽查 / 企业统计年报), ``region_unknown`` (valid check char, region part that
+  never existed), ``bad_reg_no`` (no USCC, 注册号 with a wrong check digit);
+* accepted rows worth a look: ``lowercase_uscc``, ``fullwidth_uscc``, ``spaced_uscc`` (normalisation),
+  ``placeholder_uscc`` (00000000000000000X plus a registered 注册号: attributable by 注册号), ``unknown_subject``
+  (valid code not in the register: held), ``name_mismatch`` (registered code, other name: held),
+  ``natural_person`` (自然人 with an ID number, no code: held, ID to be masked), ``list_out`` (移出 record, its
+  production date is the 移出日期), ``correction`` (same document number as an earlier row, one field changed);
+* ``duplicate`` rows (outcome "duplicate") repeat an earlier row of the same file cell for cell;
+* ledger rows: ``never_collected`` for records no upload carries (already overdue on `today`).
+
+`attributable`: True when the row names a registered subject (by code, or 注册号 under a placeholder code),
+False when it is accepted but cannot be attributed, None for rejected and duplicate rows.
 """
 
 from __future__ import annotations
