@@ -169,16 +169,23 @@ class Poller:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
         return len(messages)
 
-    def drain(self, *, idle_rounds: int = 2, max_seconds: float = 600) -> None:
-        """Handle messages until the queue stays empty (tests and the demo use this)."""
+    def pending(self) -> int:
+        """Messages visible or in flight (a failed one comes back after its visibility timeout)."""
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+    def drain(self, *, max_seconds: float = 600) -> None:
+        """Handle messages until none is visible or in flight (tests and the demo use this)."""
         deadline = time.monotonic() + max_seconds
-        idle = 0
-        while idle < idle_rounds and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             if self.poll_once(wait=0):
-                idle = 0
-            else:
-                idle += 1
-                time.sleep(0.2)
+                continue
+            if not self.pending():
+                return
+            time.sleep(0.2)
 
 
 class _QuietHandler(WSGIRequestHandler):

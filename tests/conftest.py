@@ -51,7 +51,7 @@ class Stack:
         """Deliver every pending upload notification to the intake handler (and failures to the DLQ handler)."""
         from infra.localrun import Poller
 
-        Poller(self.env["INTAKE_QUEUE_URL"], "intake_upload").drain(idle_rounds=2)
+        Poller(self.env["INTAKE_QUEUE_URL"], "intake_upload").drain()
 
     def upload(
         self, department: str, category: str, name: str, data: bytes, *, collected_at: str | None = None

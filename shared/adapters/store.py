@@ -222,6 +222,14 @@ def audit_hash(prev: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
 
 
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
 class AuditConflictError(Exception):
     """Two writers raced for the same position of an audit stream."""
 
@@ -244,7 +252,8 @@ class AuditLog:
     ) -> Item:
         """An entry chained to ``prev``. Pass ``at`` when a retry must reproduce the very same entry."""
         entry = {"stream": stream, "seq": seq, "event": event, "actor": actor, "at": iso_utc(at or utc_now())}
-        entry["detail"] = detail
+        # Stored exactly as hashed: DynamoDB drops None values, so the hash must not see them either.
+        entry["detail"] = _without_none(detail)
         entry["prev"] = prev
         entry["hash"] = audit_hash(prev, entry)
         return {"pk": stream, "sk": f"{seq:08d}", **entry}

@@ -88,10 +88,12 @@ def apply_findings(
     existing: dict[str, dict[str, Any]] | None = None,
 ) -> BreachChanges:
     """Create or update breach records for findings; idempotent for the same inputs."""
-    findings = [f for f in findings if f.is_open or f.kind in LATE_KINDS or f.breach_id in (existing or {})]
+    findings = list(findings)
     if not findings:
         return BreachChanges()
     current = existing if existing is not None else deps.tables.breaches.get_many(f.breach_id for f in findings)
+    # A closed overdue finding only closes a breach someone saw open; it never creates one.
+    findings = [f for f in findings if f.is_open or f.kind in LATE_KINDS or f.breach_id in current]
     version = deps.calendar.version
     changes = BreachChanges()
     writes: list[dict[str, Any]] = []

@@ -1,0 +1,57 @@
+"""Small builders for hand-written end-to-end scenarios (independent of the code under test)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from infra.demodata import valid_uscc
+from shared.registry import Department, Subject
+
+ENV_DEPT = valid_uscc("11350000" + "003591011")  # 福建省生态环境厅 (province, not the regulator)
+CITY_DEPT = valid_uscc("11350100" + "003600222")  # 福州市生态环境局 (city)
+COUNTY_REG = valid_uscc("11350102" + "MB0000017")  # 福州市鼓楼区市场监督管理局 (county, regulator)
+
+COMPANY = valid_uscc("91350102" + "MA2Y00012")
+COMPANY_NAME = "福州昌华环保科技有限公司"
+OTHER = valid_uscc("91350203" + "MA2Y00034")
+OTHER_NAME = "厦门海沧鑫源贸易有限公司"
+UNKNOWN = valid_uscc("91350104" + "MA2Y00098")  # a valid code that is not in the register
+
+PENALTY_HEADERS = ["行政相对人名称", "统一社会信用代码", "行政处罚决定书文号", "处罚类别", "处罚决定日期", "处罚内容"]
+
+
+def departments() -> list[Department]:
+    return [
+        Department(code=ENV_DEPT, name="福建省生态环境厅", region_code="350000", level="province"),
+        Department(code=CITY_DEPT, name="福州市生态环境局", region_code="350100", level="city"),
+        Department(
+            code=COUNTY_REG, name="福州市鼓楼区市场监督管理局", region_code="350102", level="county", is_regulator=True
+        ),
+    ]
+
+
+def subjects() -> list[Subject]:
+    return [
+        Subject(uscc=COMPANY, name=COMPANY_NAME, region_code="350102"),
+        Subject(uscc=OTHER, name=OTHER_NAME, region_code="350205"),
+    ]
+
+
+def load_registry(stack: Any) -> None:
+    stack.deps.tables.registry.put_departments(departments())
+    stack.deps.tables.registry.put_subjects(subjects())
+
+
+def penalty_row(doc_no: str, produced: str, *, name: str = COMPANY_NAME, code: str = COMPANY, content: str = "罚款") -> list[str]:
+    return [name, code, doc_no, "罚款", produced, content]
+
+
+def csv_bytes(rows: Sequence[Sequence[str]], headers: Sequence[str] = PENALTY_HEADERS, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
