@@ -209,7 +209,7 @@ _COMMON: tuple[FieldSpec, ...] = (
 # Lowest-priority names for the record's document number, appended to every category's own aliases.
 _DOC_GENERIC = ("文号", "文书号", "决定文书号", "决定书文号", "记录编号", "编号", "记录ID", "document_no", "record_no")
 
-_ACTION = _f("action", "列入/移出", K.ACTION, "列入移出", "列入或移出", "操作类型", "变动类型", "类型", "是否移出",
+_ACTION = _f("action", "列入/移出", K.ACTION, "列入移出", "列入或移出", "操作类型", "变动类型", "是否移出",
              "IsMove", max_len=16)  # fmt: skip
 
 

@@ -300,6 +300,7 @@ _PENALTY_TOKEN_MAP.update(
     }
 )
 _PENALTY_SPLIT = re.compile(r"[;；,，、/\s]+")
+_PAREN_NOTE = re.compile(r"\([^()]*\)")  # “罚款(2000元)”: a note in brackets after the kind
 _PENALTY_ALLOWED_ZH = "；".join(_PENALTY_KINDS + _PENALTY_KINDS_2021)
 
 _STATUS_MAP = {"0": "0", "1": "1", "2": "2", "3": "3", "正常": "0", "有效": "0", "撤销": "1", "已撤销": "1"}
@@ -533,7 +534,9 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
             for token in _PENALTY_SPLIT.split(s):
                 if not token:
                     continue
-                hit = _PENALTY_TOKEN_MAP.get(token) or ("其他" if token.startswith(("其他", "其它")) else None)
+                hit = _PENALTY_TOKEN_MAP.get(token) or _PENALTY_TOKEN_MAP.get(_PAREN_NOTE.sub("", token))
+                if hit is None and token.startswith(("其他", "其它")):
+                    hit = "其他"
                 if hit is None:
                     raise _BadValueError(
                         f"{col}填写的“{token}”不是有效的处罚类别，应为：{_PENALTY_ALLOWED_ZH}（多个用分号分隔）"

@@ -358,6 +358,18 @@ def test_is_move_codes(is_move: str, action: str) -> None:
     assert ok(Category.ABNORMAL_OPERATION, row).action == action
 
 
+def test_type_column_in_a_list_file_is_not_the_action() -> None:
+    row: dict[str, Cell] = {
+        "企业名称": "某公司",
+        "统一社会信用代码": USCC_A,
+        "类型": "有限责任公司",
+        "列入文号": "A",
+        "列入日期": "2024-01-02",
+    }
+    rec = ok(Category.ABNORMAL_OPERATION, row)
+    assert (rec.action, rec.extra) == ("列入", {"类型": "有限责任公司"})
+
+
 def test_serious_violation_chinese() -> None:
     row: dict[str, Cell] = {
         "企业名称": "龙岩某某投资有限公司",
@@ -747,6 +759,7 @@ def test_penalty_kinds_with_several_values_and_2021_kinds() -> None:
         "吊销营业执照": "暂扣或者吊销许可证、暂扣或者吊销执照",
         "通报批评": "通报批评",
         "其他-责令改正": "其他",
+        "罚款（2000元）；警告": "罚款;警告",
     }
     for value, expected in cases.items():
         assert ok(Category.PENALTY, dict(row, 处罚类别=value)).fields["penalty_kind"] == expected
