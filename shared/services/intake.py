@@ -30,7 +30,13 @@ from shared.adapters.messaging import ObjectInfo
 from shared.adapters.store import GENESIS, AuditLog
 from shared.attribution import attribute
 from shared.categories import CATEGORY_INFO, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
-from shared.columns import HeaderError, looks_like_header, map_headers
+from shared.columns import (
+    HeaderError,
+    looks_like_header,
+    looks_like_ledger_header,
+    looks_like_published_header,
+    map_headers,
+)
 from shared.ledger import (
     ATTRIBUTION_ZH,
     LedgerEntry,
@@ -45,12 +51,7 @@ from shared.records import CanonicalRecord, RejectReason, validate_row
 from shared.registry import Department
 from shared.services.context import Deps
 from shared.services.findings import findings_for_entries
-from shared.services.folder_rows import (
-    LedgerSink,
-    PublishedSink,
-    looks_like_ledger_header,
-    looks_like_published_header,
-)
+from shared.services.folder_rows import LedgerSink, PublishedSink
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
 BATCH = 100
@@ -237,18 +238,21 @@ def _process_file(
         collected_at=collected_at,
     )
     notes: list[str] = []
-    if parts.folder == LEDGER_FOLDER:
-        handler: RowSink = LedgerSink(table.headers, ctx, deps)
-    elif parts.folder == PUBLISHED_FOLDER:
-        handler = PublishedSink(table.headers, ctx, deps)
-    else:
-        try:
+    try:
+        if parts.folder == LEDGER_FOLDER:
+            handler: RowSink = LedgerSink(table.headers, ctx, deps)
+        elif parts.folder == PUBLISHED_FOLDER:
+            handler = PublishedSink(table.headers, ctx, deps)
+        else:
             mapping = map_headers(Category(parts.folder), table.headers)
-        except HeaderError as exc:
-            raise FileRefusedError(exc.reason_zh) from exc
-        if mapping.production_date_fallback:
-            notes.append("文件未提供许可决定日期，已以“有效期自”作为信息产生之日，请在今后报送中补充许可决定日期")
-        handler = RecordSink(mapping, ctx, deps)
+            if mapping.production_date_fallback:
+                notes.append(
+                    mapping.fallback_note_zh
+                    or "文件未提供许可决定日期，已以“有效期自”作为信息产生之日，请在今后报送中补充许可决定日期"
+                )
+            handler = RecordSink(mapping, ctx, deps)
+    except HeaderError as exc:
+        raise FileRefusedError(exc.reason_zh) from exc
 
     counts = Counts()
     rejects: list[RejectReason] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from shared.adapters.dynamo import ConditionFailedError
@@ -185,10 +185,3 @@ def _write_back_rejection(entry: LedgerEntry, reason: str, deps: Deps) -> None:
             "at": iso_utc(utc_now()),
         },
     )
-
-
-def published_instant(day: date) -> datetime:
-    """A date-only confirmation counts as published at noon local time on that day."""
-    from shared.timeutil import BUSINESS_TZ
-
-    return datetime(day.year, day.month, day.day, 12, tzinfo=BUSINESS_TZ)
