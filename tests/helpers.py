@@ -45,11 +45,15 @@ def load_registry(stack: Any) -> None:
     stack.deps.tables.registry.put_subjects(subjects())
 
 
-def penalty_row(doc_no: str, produced: str, *, name: str = COMPANY_NAME, code: str = COMPANY, content: str = "罚款") -> list[str]:
+def penalty_row(
+    doc_no: str, produced: str, *, name: str = COMPANY_NAME, code: str = COMPANY, content: str = "罚款"
+) -> list[str]:
     return [name, code, doc_no, "罚款", produced, content]
 
 
-def csv_bytes(rows: Sequence[Sequence[str]], headers: Sequence[str] = PENALTY_HEADERS, encoding: str = "utf-8") -> bytes:
+def csv_bytes(
+    rows: Sequence[Sequence[str]], headers: Sequence[str] = PENALTY_HEADERS, encoding: str = "utf-8"
+) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)

@@ -49,7 +49,9 @@ def _subjects(data: DemoData) -> list[Any]:
     from shared.registry import Subject
 
     return [
-        Subject(uscc=s.uscc, name=s.name, region_code=s.region_code, type=s.type, reg_no=s.reg_no, legal_rep=s.legal_rep)  # type: ignore[arg-type]
+        Subject(
+            uscc=s.uscc, name=s.name, region_code=s.region_code, type=s.type, reg_no=s.reg_no, legal_rep=s.legal_rep
+        )  # type: ignore[arg-type]
         for s in data.subjects
     ]
 

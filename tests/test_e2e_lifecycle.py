@@ -44,7 +44,9 @@ def _inbox(stack: Any) -> list[dict[str, Any]]:
     sqs = client("sqs")
     out = []
     while True:
-        msgs = sqs.receive_message(QueueUrl=stack.env["GUIJI_INBOX_QUEUE_URL"], MaxNumberOfMessages=10).get("Messages", [])
+        msgs = sqs.receive_message(QueueUrl=stack.env["GUIJI_INBOX_QUEUE_URL"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
         if not msgs:
             return out
         for m in msgs:
@@ -53,8 +55,20 @@ def _inbox(stack: Any) -> list[dict[str, Any]]:
 
 
 def test_worked_example_collection_on_time_and_late(env: Any) -> None:
-    r1 = env.upload(h.ENV_DEPT, "penalty", "a.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕1号", "2024-09-27")]), collected_at=ON_TIME)
-    r2 = env.upload(h.ENV_DEPT, "penalty", "b.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕2号", "2024/9/27")]), collected_at=LATE)
+    r1 = env.upload(
+        h.ENV_DEPT,
+        "penalty",
+        "a.csv",
+        h.csv_bytes([h.penalty_row("闽环罚〔2024〕1号", "2024-09-27")]),
+        collected_at=ON_TIME,
+    )
+    r2 = env.upload(
+        h.ENV_DEPT,
+        "penalty",
+        "b.csv",
+        h.csv_bytes([h.penalty_row("闽环罚〔2024〕2号", "2024/9/27")]),
+        collected_at=LATE,
+    )
     assert r1["counts"]["late"] == 0 and r2["counts"]["late"] == 1
     on_time = env.deps.tables.records.get(_rid("闽环罚〔2024〕1号"))
     late = env.deps.tables.records.get(_rid("闽环罚〔2024〕2号"))
@@ -67,7 +81,13 @@ def test_worked_example_collection_on_time_and_late(env: Any) -> None:
 
 
 def test_publication_overdue_opens_then_closes_as_late_and_rescan_changes_nothing(env: Any) -> None:
-    env.upload(h.ENV_DEPT, "penalty", "a.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕7号", "2024-09-27")]), collected_at=ON_TIME)
+    env.upload(
+        h.ENV_DEPT,
+        "penalty",
+        "a.csv",
+        h.csv_bytes([h.penalty_row("闽环罚〔2024〕7号", "2024-09-27")]),
+        collected_at=ON_TIME,
+    )
     report = monitor.run_scan(date(2024, 10, 31), env.deps)
     assert report.opened >= 1
     overdue = _breach(env, "publication_overdue", "闽环罚〔2024〕7号")
@@ -121,7 +141,10 @@ def test_production_ledger_flags_records_never_collected(env: Any) -> None:
     assert _breach(env, "collection_overdue", "闽环罚〔2025〕1号")["working_days_late"] == 1
     assert _breach(env, "at_risk", "闽环罚〔2025〕1号")["status"] == "closed"
     env.upload(
-        h.ENV_DEPT, "penalty", "late.csv", h.csv_bytes([h.penalty_row("闽环罚〔2025〕1号", "2025-01-28")]),
+        h.ENV_DEPT,
+        "penalty",
+        "late.csv",
+        h.csv_bytes([h.penalty_row("闽环罚〔2025〕1号", "2025-01-28")]),
         collected_at="2025-02-14T02:00:00Z",
     )
     monitor.run_scan(date(2025, 2, 14), env.deps)
@@ -130,9 +153,17 @@ def test_production_ledger_flags_records_never_collected(env: Any) -> None:
 
 
 def test_correction_is_a_new_version_and_the_old_one_stays_readable(env: Any) -> None:
-    env.upload(h.ENV_DEPT, "penalty", "v1.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕3号", "2024-09-27")]), collected_at=ON_TIME)
+    env.upload(
+        h.ENV_DEPT,
+        "penalty",
+        "v1.csv",
+        h.csv_bytes([h.penalty_row("闽环罚〔2024〕3号", "2024-09-27")]),
+        collected_at=ON_TIME,
+    )
     r = env.upload(
-        h.ENV_DEPT, "penalty", "v2.csv",
+        h.ENV_DEPT,
+        "penalty",
+        "v2.csv",
         h.csv_bytes([h.penalty_row("闽环罚〔2024〕3号", "2024-09-27", content="罚款人民币二万元")]),
         collected_at=LATE,
     )
@@ -147,7 +178,11 @@ def test_correction_is_a_new_version_and_the_old_one_stays_readable(env: Any) ->
 
 def test_notices_once_per_level_then_escalation_and_acknowledgement(env: Any, monkeypatch: Any) -> None:
     env.upload(
-        h.CITY_DEPT, "penalty", "a.csv", h.csv_bytes([h.penalty_row("榕环罚〔2024〕5号", "2024-09-27")]), collected_at=ON_TIME
+        h.CITY_DEPT,
+        "penalty",
+        "a.csv",
+        h.csv_bytes([h.penalty_row("榕环罚〔2024〕5号", "2024-09-27")]),
+        collected_at=ON_TIME,
     )
     _inbox(env)
     first = monitor.run_daily(date(2024, 10, 31), env.deps)
@@ -173,7 +208,13 @@ def test_notices_once_per_level_then_escalation_and_acknowledgement(env: Any, mo
 
 
 def test_two_concurrent_scans_send_each_digest_once(env: Any) -> None:
-    env.upload(h.CITY_DEPT, "penalty", "a.csv", h.csv_bytes([h.penalty_row("榕环罚〔2024〕6号", "2024-09-27")]), collected_at=ON_TIME)
+    env.upload(
+        h.CITY_DEPT,
+        "penalty",
+        "a.csv",
+        h.csv_bytes([h.penalty_row("榕环罚〔2024〕6号", "2024-09-27")]),
+        collected_at=ON_TIME,
+    )
     _inbox(env)
     results: list[dict[str, Any]] = []
 
@@ -192,13 +233,25 @@ def test_two_concurrent_scans_send_each_digest_once(env: Any) -> None:
 def test_scan_reads_grow_with_open_records_not_with_the_ledger(env: Any) -> None:
     from shared.ledger import LedgerEntry
 
-    base = dict(
-        department=h.ENV_DEPT, region_code="350000", category="penalty", production_date=date(2024, 9, 27),
-        collect_due=date(2024, 10, 12), publish_due=date(2024, 10, 30), version=1,
-        collected_at=datetime(2024, 10, 10, tzinfo=UTC), attribution="matched",
-    )
+    base: dict[str, Any] = {
+        "department": h.ENV_DEPT,
+        "region_code": "350000",
+        "category": "penalty",
+        "production_date": date(2024, 9, 27),
+        "collect_due": date(2024, 10, 12),
+        "publish_due": date(2024, 10, 30),
+        "version": 1,
+        "collected_at": datetime(2024, 10, 10, tzinfo=UTC),
+        "attribution": "matched",
+    }
     closed = [
-        LedgerEntry(record_id=f"c{i:05d}", doc_no=f"c{i}", published_at=datetime(2024, 10, 20, tzinfo=UTC), published_version=1, **base)  # type: ignore[arg-type]
+        LedgerEntry(
+            record_id=f"c{i:05d}",
+            doc_no=f"c{i}",
+            published_at=datetime(2024, 10, 20, tzinfo=UTC),
+            published_version=1,
+            **base,
+        )  # type: ignore[arg-type]
         for i in range(400)
     ]
     open_ = [LedgerEntry(record_id=f"o{i:05d}", doc_no=f"o{i}", **base) for i in range(4)]  # type: ignore[arg-type]
@@ -219,15 +272,23 @@ def test_provisional_due_date_is_recomputed_when_the_schedule_is_loaded(env: Any
     dues = compute_dues(produced, False, env.deps.calendar)
     assert dues.provisional and dues.publish_due.year == 2031
     entry = expected_entry(
-        rid=rid, department=h.ENV_DEPT, region_code="350000", category="penalty",  # type: ignore[arg-type]
-        doc_no="闽环罚〔2030〕9号", action="", production_date=produced, dues=dues,
+        rid=rid,
+        department=h.ENV_DEPT,
+        region_code="350000",
+        category="penalty",  # type: ignore[arg-type]
+        doc_no="闽环罚〔2030〕9号",
+        action="",
+        production_date=produced,
+        dues=dues,
     )
     env.deps.tables.records.put_many([entry])
     # Made-up schedules for both years the count crosses; 2031 gets an extra rest week.
     y2030 = {"2030-01-01": "元旦", "2030-10-01": "国庆节"}
     rest = {"2031-01-01": "元旦", **{f"2031-01-{d:02d}": "测试" for d in range(6, 11)}}
     for year, days in ((2030, y2030), (2031, rest)):
-        override = CalendarOverride.model_validate({"year": year, "source": "测试用安排", "holidays": days, "workdays": []})
+        override = CalendarOverride.model_validate(
+            {"year": year, "source": "测试用安排", "holidays": days, "workdays": []}
+        )
         result = monitor.load_calendar_override(override, env.deps, actor="test")
         assert result["records_recomputed"] == 1
     after = env.deps.tables.records.get(rid)
