@@ -40,7 +40,7 @@ case "$cmd" in
     echo "[guiji] mypy shared functions" >&2
     "$VENV/bin/mypy" shared functions
     echo "[guiji] pytest" >&2
-    exec "$VENV/bin/pytest" -n 2 "$@"
+    exec "$VENV/bin/pytest" -n 2 --dist loadfile "$@"
     ;;
   bench)
     bootstrap

@@ -1,0 +1,9 @@
+"""``bash run.sh bench``: every benchmark in turn (``BENCH_FULL=1`` for the long forms)."""
+
+from __future__ import annotations
+
+from bench import bench_calendar, bench_intake, bench_scan, bench_uscc
+
+for module in (bench_calendar, bench_uscc, bench_intake, bench_scan):
+    print(f"\n=== {module.__name__} ===", flush=True)
+    module.main()
