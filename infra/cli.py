@@ -88,6 +88,7 @@ def local_up(args: argparse.Namespace) -> int:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"},
             )
         deadline = time.monotonic() + 120
         print("starting the local stack (moto server on 127.0.0.1) …", file=sys.stderr, flush=True)
@@ -185,19 +186,20 @@ def put_upload(
     return key
 
 
-def wait_receipt(deps: Any, key: str, timeout: float = 600) -> dict[str, Any]:
+def wait_receipt(deps: Any, key: str, timeout: float = 600, *, quiet: bool = False) -> dict[str, Any]:
     """Poll for a receipt; show progress on stderr while the intake function works."""
     deadline = time.monotonic() + timeout
-    shown = False
+    shown = quiet
     while time.monotonic() < deadline:
         blob = deps.objects.get_bytes(deps.settings.intake_bucket, key)
         if blob:
-            if shown:
+            if shown and not quiet:
                 print(file=sys.stderr)
             receipt: dict[str, Any] = json.loads(blob)
             return receipt
-        print(".", end="", file=sys.stderr, flush=True)
-        shown = True
+        if not quiet:
+            print(".", end="", file=sys.stderr, flush=True)
+            shown = True
         time.sleep(0.5)
     raise CliError(f"等待回执超时：{key}")
 
@@ -467,6 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The CLI prints for people; the functions' structured INFO logs belong in the local stack's log file.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

@@ -12,6 +12,7 @@ from shared.adapters.dynamo import ConditionFailedError
 from shared.adapters.store import GENESIS, AuditLog
 from shared.ledger import LedgerEntry, compute_dues
 from shared.monitoring import (
+    OVERDUE_KINDS,
     BreachKind,
     Finding,
     Level,
@@ -29,6 +30,7 @@ from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride
 
 LEASE_SECONDS = 300
+OVERDUE_VALUES = frozenset(k.value for k in OVERDUE_KINDS)
 
 
 @dataclass
@@ -163,6 +165,7 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
     groups: dict[tuple[str, Level], dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"new": [], "open": [], "risk": []}
     )
+    silent: list[dict[str, Any]] = []
     for b in deps.tables.breaches.active():
         if date.fromisoformat(b["opened_on"]) > as_of:
             continue
@@ -175,6 +178,9 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
             level = base
         if level.value in b.get("acks", {}):
             continue  # acknowledged at this level: quiet until it escalates
+        if b["status"] == "closed" and b["kind"] in OVERDUE_VALUES and not b.get("announced"):
+            silent.append(b)  # overdue and already resolved before anyone was told: its *_late fact says it all
+            continue
         bucket = groups[(jurisdiction_for(b["region_code"], level), level)]
         if level.value not in b.get("announced", []):
             bucket["risk" if b["kind"] == BreachKind.AT_RISK.value else "new"].append(b)
@@ -209,6 +215,9 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
             report.skipped_already_sent += 1
     if province_extra:
         _deliver_ops_notice(as_of, province_extra, deps)
+    for b in silent:
+        b["announced"] = [base_level(b["region_code"]).value]  # leaves the index of things needing attention
+    deps.tables.breaches.put_many(silent)
     deps.tables.control.heartbeat("notify", as_of, {"digests": report.digests})
     metrics.add_metric(name="DigestsSent", unit="Count", value=report.digests)
     return report
