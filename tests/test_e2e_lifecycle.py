@@ -226,6 +226,7 @@ def test_two_concurrent_scans_send_each_digest_once(env: Any) -> None:
         t.start()
     for t in threads:
         t.join()
+    assert len(results) == 2  # neither scan crashed
     assert sum(r["notices"]["digests"] for r in results) == 1
     assert len(_inbox(env)) == 1
 

@@ -258,19 +258,25 @@ class AuditLog:
         entry["hash"] = audit_hash(prev, entry)
         return {"pk": stream, "sk": f"{seq:08d}", **entry}
 
-    def append_many(self, items: list[Item]) -> int:
+    def append_many(self, items: list[Item], *, tolerate_races: bool = False) -> set[str]:
         """Write prepared entries whose sequence numbers the caller owns (e.g. from a record's head).
 
         Writes are conditional: an existing entry is never overwritten. An entry that already exists with
-        the same hash is a replay of an interrupted attempt and is fine; any other clash is an error.
+        the same hash is a replay of an interrupted attempt and is fine. An entry that exists with other
+        content means another writer got there first: an error, or, with ``tolerate_races``, returned as a
+        stream name so the caller can drop the state change that the other writer already recorded.
         """
+        lost: set[str] = set()
         clashes = self.table.put_new_many(items)
         if clashes:
             stored = self.table.batch_get((i["pk"], i["sk"]) for i in clashes)
             for item in clashes:
-                if stored.get((item["pk"], item["sk"]), {}).get("hash") != item["hash"]:
+                if stored.get((item["pk"], item["sk"]), {}).get("hash") == item["hash"]:
+                    continue
+                if not tolerate_races:
                     raise AuditConflictError(f"audit entry {item['pk']}/{item['sk']} exists with other content")
-        return len(items) - len(clashes)
+                lost.add(item["pk"])
+        return lost
 
     def append(self, stream: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
         """Append one entry at the head of a stream; a conditional put makes concurrent appends safe."""

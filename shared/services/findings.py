@@ -130,8 +130,13 @@ def apply_findings(
         item = _audit(breach, event, actor, {"finding": f.model_dump(mode="json"), "as_of": as_of.isoformat()})
         audits.append(item)
         writes.append(breach)
-    if audits:
-        deps.tables.audit.append_many(audits)
+    # Two scans racing over the same breach: whoever appended its audit entry first owns the change.
+    lost = deps.tables.audit.append_many(audits, tolerate_races=True) if audits else set()
+    if lost:
+        writes = [b for b in writes if f"BR#{b['breach_id']}" not in lost]
+        changes.opened = [b for b in changes.opened if f"BR#{b['breach_id']}" not in lost]
+        changes.closed = [b for b in changes.closed if f"BR#{b['breach_id']}" not in lost]
+        changes.updated = [b for b in changes.updated if f"BR#{b['breach_id']}" not in lost]
     if writes:
         deps.tables.breaches.put_many(writes)
     return changes
