@@ -14,7 +14,17 @@ bootstrap() {
   local want
   want=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-16)
   if [ ! -x "$VENV/bin/python" ]; then
-    "$PY" -m venv "$VENV"
+    # Debian ships venv separately (python3-venv); fall back to virtualenv from PyPI, or apt as root.
+    if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+        echo "[guiji] installing python3-venv …" >&2
+        (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
+        "$PY" -m venv "$VENV"
+      else
+        "$PY" -m pip install --user --quiet virtualenv && "$PY" -m virtualenv --quiet "$VENV"
+      fi
+    fi
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "[guiji] installing pinned dependencies into $VENV …" >&2
