@@ -155,14 +155,17 @@ def registry_load(args: argparse.Namespace) -> int:
         raise CliError(exc.reason_zh) from exc
     if args.kind == "departments":
         good, bad = parse_departments(table.headers, table.rows())
-        deps.tables.registry.put_departments(good)
+        version = deps.tables.registry.put_departments(good, source=path.name)
     else:
         good, bad = parse_subjects(table.headers, table.rows())
-        deps.tables.registry.put_subjects(good)
+        version = deps.tables.registry.put_subjects(good, source=path.name)
     deps.tables.audit.append(
-        "REGISTRY", f"{args.kind}_loaded", "cli", {"file": path.name, "loaded": len(good), "rejected": len(bad)}
+        "REGISTRY",
+        f"{args.kind}_loaded",
+        "cli",
+        {"file": path.name, "version": version, "loaded": len(good), "rejected": len(bad)},
     )
-    print(f"loaded {len(good)} {args.kind}; rejected {len(bad)}")
+    print(f"loaded {len(good)} {args.kind} as registry version {version}; rejected {len(bad)}")
     for err in bad:
         print(f"  第{err.row}行：{err.reason}")
     return 0 if not bad else 1

@@ -223,6 +223,10 @@ def api_wsgi_app() -> Callable[..., Any]:
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         out_headers = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]
+        for k, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers += [(k, str(v)) for v in values]
+        if not any(k.lower() == "content-type" for k, _ in out_headers):
+            out_headers.append(("Content-Type", "application/json; charset=utf-8"))  # API Gateway's default
         start_response(f"{status} {'OK' if status < 400 else 'ERROR'}", out_headers)
         return [payload]
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.identifiers import is_valid_reg_no, normalize_code, uscc_problem
-from shared.regions import is_fujian_region, region_level
+from shared.regions import is_fujian_region, is_known_region_code, region_level
 
 SubjectType = Literal["enterprise", "individual_business", "cooperative"]
 
@@ -176,6 +176,9 @@ def parse_subjects(
             problems.append(problem)
         if not row.get("name"):
             problems.append("缺少名称")
+        region = row.get("region_code", "")
+        if region and not is_known_region_code(region):
+            problems.append(f"行政区划代码“{region}”不存在")
         reg_no = normalize_code(row.get("reg_no"))
         if reg_no and not is_valid_reg_no(reg_no):
             problems.append(f"注册号“{reg_no}”校验位错误")

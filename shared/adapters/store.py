@@ -146,14 +146,50 @@ class RegistryStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def put_departments(self, departments: Iterable[Department]) -> int:
+    def _load(self, kind: str, items: list[Item], source: str) -> int:
+        """Write one registry load as a new version; what it replaces is kept as history (``HIST#…``)."""
+        version = int(self.table.update(f"REGVER#{kind}", "CUR", "ADD v :one", {":one": 1})["v"])
+        existing = self.table.batch_get((i["pk"], i["sk"]) for i in items)
+        writes: list[Item] = []
+        changed = 0
+        for item in items:
+            old = existing.get((item["pk"], item["sk"]))
+            if old is not None:
+                if {k: v for k, v in old.items() if k != "registry_version"} == _without_none(item):
+                    continue  # unchanged: keeps the version it was loaded in
+                writes.append({**old, "pk": f"HIST#{item['pk']}#{item['sk']}", "sk": f"{old['registry_version']:06d}"})
+            changed += 1
+            writes.append({**item, "registry_version": version})
+        writes.append(
+            {
+                "pk": f"REGVER#{kind}",
+                "sk": f"{version:06d}",
+                "source": source,
+                "rows": len(items),
+                "changed": changed,
+                "loaded_at": iso_utc(utc_now()),
+            }
+        )
+        self.table.batch_write(writes)
+        return version
+
+    def put_departments(self, departments: Iterable[Department], *, source: str = "") -> int:
+        """Load departments as a new registry version; returns the version number."""
         items = []
         for d in departments:
             item: Item = d.model_dump(mode="json")
             item["supervisor_emails"] = list(d.supervisor_emails)
             item["pk"], item["sk"] = "DEPT", d.code
             items.append(item)
-        return self.table.batch_write(items)
+        return self._load("departments", items, source)
+
+    def versions(self, kind: str) -> list[Item]:
+        """Every load of a registry (``departments`` or ``subjects``), oldest first."""
+        return [i for i in self.table.query("pk = :p", {":p": f"REGVER#{kind}"}) if i["sk"] != "CUR"]
+
+    def history(self, pk: str, sk: str) -> list[Item]:
+        """Earlier versions of one registry item, oldest first."""
+        return list(self.table.query("pk = :p", {":p": f"HIST#{pk}#{sk}"}))
 
     def departments(self) -> dict[str, Department]:
         return {i["code"]: Department.model_validate(i) for i in self.table.query("pk = :p", {":p": "DEPT"})}
@@ -162,8 +198,8 @@ class RegistryStore:
         item = self.table.get("DEPT", code)
         return Department.model_validate(item) if item else None
 
-    def put_subjects(self, subjects: Iterable[Subject]) -> int:
-        """Upsert subjects plus their 注册号 and name index items (names may be shared by several subjects)."""
+    def put_subjects(self, subjects: Iterable[Subject], *, source: str = "") -> int:
+        """Load subjects as a new register version, with their 注册号 and name index items."""
         subjects = list(subjects)
         items: list[Item] = []
         names: dict[str, set[str]] = {}
@@ -172,13 +208,14 @@ class RegistryStore:
             item["pk"], item["sk"] = f"SUBJ#{s.uscc}", "CUR"
             items.append(item)
             names.setdefault(normalize_name(s.name), set()).add(s.uscc)
-            if s.reg_no:
-                items.append({"pk": f"REGNO#{s.reg_no}", "sk": "IDX", "uscc": s.uscc})
+        version = self._load("subjects", items, source)
+        index: list[Item] = [{"pk": f"REGNO#{s.reg_no}", "sk": "IDX", "uscc": s.uscc} for s in subjects if s.reg_no]
         existing = self.table.batch_get((f"NAME#{n}", "IDX") for n in names)
         for name, codes in names.items():
             old = existing.get((f"NAME#{name}", "IDX"), {}).get("usccs", [])
-            items.append({"pk": f"NAME#{name}", "sk": "IDX", "usccs": sorted(codes | set(old))})
-        return self.table.batch_write(items)
+            index.append({"pk": f"NAME#{name}", "sk": "IDX", "usccs": sorted(codes | set(old))})
+        self.table.batch_write(index)
+        return version
 
     def subject(self, uscc: str) -> Subject | None:
         item = self.table.get(f"SUBJ#{uscc}", "CUR")

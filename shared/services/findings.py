@@ -12,7 +12,7 @@ from shared.ledger import LedgerEntry
 from shared.monitoring import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.regions import city_of
 from shared.services.context import Deps
-from shared.timeutil import iso_utc, utc_now
+from shared.timeutil import iso_utc, local_date, utc_now
 
 
 def obligation_of(entry: LedgerEntry) -> Obligation:
@@ -158,14 +158,39 @@ def audit_breach_event(breach: dict[str, Any], event: str, actor: str, detail: d
     deps.tables.audit.append_many([item])
 
 
-def findings_for_entries(entries: list[LedgerEntry], deps: Deps, *, as_of: date) -> BreachChanges:
-    """Breaches already known when records are written (collection late, overdue on arrival)."""
+def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
+    """A closing finding for an open breach whose condition no longer holds for its record."""
+    done = entry.collected_at if breach["kind"] == BreachKind.COLLECTION_OVERDUE.value else entry.published_at
+    return Finding(
+        breach_id=breach["breach_id"],
+        kind=BreachKind(breach["kind"]),
+        record_id=breach["record_id"],
+        department=breach["department"],
+        region_code=breach["region_code"],
+        category=breach["category"],
+        due=date.fromisoformat(breach["due"]),
+        actual=local_date(done) if done else None,
+        working_days_late=int(breach["working_days_late"]),
+        is_open=False,
+        provisional=bool(breach.get("provisional")),
+    )
+
+
+def reconcile(entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str) -> BreachChanges:
+    """Bring the breaches of records just written up to date: open what is new, close what no longer holds.
+
+    At-risk warnings are the daily scan's business and are not opened here, only closed.
+    """
     by_id = {e.record_id: e for e in entries}
     findings = [
         f
         for e in entries
-        if e.collected
         for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
         if f.kind is not BreachKind.AT_RISK
     ]
-    return apply_findings(findings, by_id, deps, as_of=as_of, actor="intake")
+    found = {f.breach_id for f in findings}
+    existing = deps.tables.breaches.get_many(f"{k.value}:{rid}" for rid in by_id for k in BreachKind)
+    for bid, breach in existing.items():
+        if breach["status"] == "open" and bid not in found:
+            findings.append(resolved_finding(breach, by_id[breach["record_id"]]))
+    return apply_findings(findings, by_id, deps, as_of=as_of, actor=actor, existing=existing)

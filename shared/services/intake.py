@@ -50,7 +50,7 @@ from shared.readers import MalformedFileError, Table, open_table
 from shared.records import CanonicalRecord, RejectReason, validate_row
 from shared.registry import Department
 from shared.services.context import Deps
-from shared.services.findings import findings_for_entries
+from shared.services.findings import reconcile
 from shared.services.folder_rows import LedgerSink, PublishedSink
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
@@ -546,4 +546,4 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     # already exists at the same sequence number with identical content (append_many accepts that).
     tables.audit.append_many(audit_items)
     tables.records.put_many(writes.values(), previous)
-    findings_for_entries(list(writes.values()), deps, as_of=local_date(ctx.collected_at))
+    reconcile(list(writes.values()), deps, as_of=local_date(ctx.collected_at), actor="intake")

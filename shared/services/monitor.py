@@ -25,7 +25,7 @@ from shared.notices import Digest, DigestItem, breach_list_url, compose_digest
 from shared.observability import logger, metrics
 from shared.regions import region_name
 from shared.services.context import CALENDAR_PK, Deps, load_calendar
-from shared.services.findings import BreachChanges, _audit, apply_findings, obligation_of
+from shared.services.findings import BreachChanges, _audit, apply_findings, obligation_of, resolved_finding
 from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride
 
@@ -72,7 +72,7 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
             continue
         current = entries.get(breach["record_id"])
         if current is not None:
-            findings.append(_resolved(breach, current, as_of))
+            findings.append(resolved_finding(breach, current))
     known = dict(active)
     unknown = {f.breach_id for f in findings} - known.keys()
     known.update(deps.tables.breaches.get_many(unknown))
@@ -97,24 +97,6 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
     deps.tables.control.heartbeat("scan", as_of, {"opened": report.opened, "closed": report.closed})
     logger.info("scan done", extra={"report": report.__dict__})
     return report
-
-
-def _resolved(breach: dict[str, Any], entry: LedgerEntry, as_of: date) -> Finding:
-    """A closing finding for an open breach whose condition no longer holds."""
-    done = entry.collected_at if breach["kind"] == "collection_overdue" else entry.published_at
-    return Finding(
-        breach_id=breach["breach_id"],
-        kind=BreachKind(breach["kind"]),
-        record_id=breach["record_id"],
-        department=breach["department"],
-        region_code=breach["region_code"],
-        category=breach["category"],
-        due=date.fromisoformat(breach["due"]),
-        actual=local_date(done) if done else None,
-        working_days_late=int(breach["working_days_late"]),
-        is_open=False,
-        provisional=bool(breach.get("provisional")),
-    )
 
 
 def health_warnings(as_of: date, deps: Deps) -> list[str]:

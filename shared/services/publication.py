@@ -10,10 +10,9 @@ from shared.adapters.dynamo import ConditionFailedError
 from shared.adapters.store import GENESIS, AuditLog
 from shared.categories import CATEGORY_INFO
 from shared.ledger import Attribution, LedgerEntry
-from shared.monitoring import evaluate
 from shared.observability import logger, metrics
 from shared.services.context import Deps
-from shared.services.findings import BreachChanges, apply_findings, obligation_of
+from shared.services.findings import BreachChanges, reconcile
 from shared.timeutil import iso_utc, local_date, utc_now
 
 PUBLIC_FIELDS_EXCLUDED = {"id_number", "legal_rep_id_number", "zjhm", "cer_no"}
@@ -86,13 +85,7 @@ def mark_published(
     deps.tables.audit.append_many(audits)
     deps.tables.registry.table.batch_write(views)
     deps.tables.records.put_many(done)
-    as_of = local_date(instant)
-    findings = [
-        f
-        for e in done
-        for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
-    ]
-    changes = apply_findings(findings, {e.record_id: e for e in done}, deps, as_of=as_of, actor=actor, existing=None)
+    changes = reconcile(done, deps, as_of=local_date(instant), actor=actor)
     return done, changes
 
 
