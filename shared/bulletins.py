@@ -45,9 +45,9 @@ Tables and ranking
 Regions: under the province, the ten city-level units (nine cities and 平潭, always listed) plus 省本级 (departments
 at 350000); under a city, the city's own level (本级) and each county met in the registry or the data. Departments:
 every registered department in scope, plus any code met in the data. Rows are ranked by 及时率, then 公示及时率,
-highest first; equal rates share a rank; a missing rate sorts after every present one, and a row with neither rate
-is not ranked ("—"). A row **needs rectification** (需整改) when its 及时率 or 公示及时率 is below 90 % or it has open
-overdue breaches; section 五 names those rows worst first.
+highest first; equal rates share a rank (and keep the registry or region order); a missing rate sorts after every
+present one, and a row with neither rate is not ranked ("—"). A row **needs rectification** (需整改) when its
+及时率 or 公示及时率 is below 90 % or it has open overdue breaches; section 五 names those rows worst first.
 
 The previous period is compared like for like: its facts are taken as of the same number of days after its end
 as ``as_of`` is after the current period's end (``BulletinInput.previous_as_of`` overrides that). Counts change in
@@ -509,7 +509,7 @@ def _rank_key(row: dict[str, Any]) -> tuple[bool, float, bool, float]:
 
 def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sort best first and set ``rank`` (equal rates share a rank; rows with no rate are unranked, last)."""
-    rows.sort(key=lambda r: (_rank_key(r), r["code"]))
+    rows.sort(key=_rank_key)  # stable: equal rows keep the registry / fixed region order
     rank = 0
     previous: tuple[bool, float, bool, float] | None = None
     for position, row in enumerate(rows, start=1):
@@ -863,10 +863,12 @@ def _ranking_text(rows: list[dict[str, Any]], what: str) -> str:
     flagged = sum(1 for r in rows if r["needs_rectification"])
     if not ranked:
         return f"本期各{what}均无可计算及时率或公示及时率的数据；需整改{what}{flagged}个。"
-    best, worst = ranked[0], ranked[-1]
+    # A row without 及时率 (the regulator's own records have no collection clock) sorts last but is not "worst".
+    timed = [r for r in ranked if r["timely_rate"] is not None] or ranked
+    best, worst = timed[0], timed[-1]
     text = f"共{len(rows)}个{what}，按及时率、公示及时率排名，{best['name']}居首"
     text += f"（及时率{pct(best['timely_rate'])}，公示及时率{pct(best['publication_timely_rate'])}）"
-    if len(ranked) > 1:
+    if len(timed) > 1:
         text += f"，{worst['name']}居末（及时率{pct(worst['timely_rate'])}，"
         text += f"公示及时率{pct(worst['publication_timely_rate'])}）"
     return text + f"；需整改{what}{flagged}个。"
@@ -1086,7 +1088,10 @@ tr.flag td { background: #fde2e2; }
 figure { margin: 0.5em 0 1em; page-break-inside: avoid; }
 figcaption { text-align: center; font-weight: bold; font-size: 10pt; }
 svg { width: 100%; height: auto; }
-@media print { body { max-width: none; } th, tr.flag td { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+@media print {
+  body { max-width: none; }
+  th, tr.flag td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 _BAR_COLOURS = {"timely_rate": "#2f5597", "publication_timely_rate": "#c55a11"}
@@ -1190,7 +1195,7 @@ def announcement(b: Bulletin, location: str | None = None) -> tuple[str, str, di
     lines = [
         b.title,
         f"统计期间：{b.period.span_zh}；数据截至{_date_zh(b.as_of)}。",
-        f"归集量{b.totals['collected']}条（{b.comparison['collected']['text']}）；"
+        f"归集量{b.totals['collected']}条，{b.comparison['collected']['text']}；"
         f"未归集{b.totals['not_collected']}条；已公示{b.totals['published']}条。",
         "；".join(f"{RATE_ZH[k]}{pct(r[k])}（{b.comparison[k]['text']}）" for k in RATE_KEYS) + "。",
         f"逾期未归集{b.open_overdue['collection_overdue']}条、逾期未公示{b.open_overdue['publication_overdue']}条尚未整改；"
