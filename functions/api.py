@@ -6,8 +6,11 @@ import json
 from datetime import date
 from typing import Any
 
-from chalice.app import BadRequestError, Blueprint, NotFoundError, Response
+from chalice.app import BadRequestError, Blueprint, ForbiddenError, NotFoundError, Response, UnauthorizedError
 
+from shared.adapters.secrets import token_key
+from shared.auth import AuthError, Principal, Role, bearer, verify_token
+from shared.auth import ForbiddenError as AccessDeniedError
 from shared.services import monitor, publication, queries
 from shared.services.context import get_deps
 from shared.timeutil import local_date, utc_now
@@ -15,6 +18,29 @@ from shared.timeutil import local_date, utc_now
 api = Blueprint(__name__)
 
 MAX_PAGE = 500
+
+
+def _principal(*roles: Role) -> Principal:
+    """The authenticated caller (401 without a valid token; 403 when its role may not use the route)."""
+    request = api.current_request
+    headers = request.headers if request is not None else {}
+    key = token_key(get_deps().settings)
+    if key is None:
+        raise UnauthorizedError("服务未配置访问令牌密钥，暂不能访问")
+    try:
+        principal = verify_token(bearer(headers.get("authorization")), key)
+        if roles:
+            principal.require(*roles)
+    except AuthError as exc:
+        raise UnauthorizedError(str(exc)) from exc
+    except AccessDeniedError as exc:
+        raise ForbiddenError(str(exc)) from exc
+    return principal
+
+
+def _must_see(p: Principal, region_code: str, department: str) -> None:
+    if not p.sees(region_code=region_code, department=department):
+        raise ForbiddenError("该记录不在您的管辖范围内")
 
 
 def _params() -> dict[str, str]:
@@ -54,12 +80,22 @@ def _csv(text: str, name: str) -> Response:
 
 @api.route("/breaches", methods=["GET"])
 def list_breaches() -> Any:
+    p = _principal()
     params = _params()
     fmt = params.pop("format", "json")
     cursor = params.pop("cursor", None)
+    if p.role is Role.DEPARTMENT:
+        if params.get("department", p.department) != p.department:
+            raise ForbiddenError("部门只能查看本部门的违规记录")
+        params["department"] = p.department or ""
+    elif params.get("region") and not p.sees_region(params["region"]):
+        raise ForbiddenError(f"行政区划“{params['region']}”不在您的管辖范围内")
+    elif not params.get("region") and p.region != "350000":
+        params["region"] = p.region
     try:
         limit = min(MAX_PAGE, max(1, int(params.pop("limit", "100"))))
         items = queries.list_breaches(queries.parse_filter(params), get_deps())
+        items = [b for b in items if p.sees(region_code=b["region_code"], department=b["department"])]
         if fmt == "csv":
             return _csv(queries.to_csv(items, queries.BREACH_COLUMNS), "breaches.csv")
         page = queries.paginate(items, cursor, limit)
@@ -70,13 +106,18 @@ def list_breaches() -> Any:
 
 @api.route("/breaches/{breach_id}/ack", methods=["POST"])
 def ack_breach(breach_id: str) -> Any:
+    p = _principal(Role.SUPERVISOR)
+    existing = get_deps().tables.breaches.get(breach_id)
+    if existing is None:
+        raise NotFoundError(f"违规记录 {breach_id} 不存在")
+    _must_see(p, existing["region_code"], existing["department"])
     body = _body()
     note = str(body.get("note", "")).strip()
     if not note:
         raise BadRequestError("确认时请填写说明（note）")
     as_of = _date(body.get("as_of"), "as_of") or local_date(utc_now())
     try:
-        breach = monitor.acknowledge(breach_id, note, str(body.get("by", "api")), as_of, get_deps())
+        breach = monitor.acknowledge(breach_id, note, p.label, as_of, get_deps())
     except monitor.AckError as exc:
         raise NotFoundError(str(exc)) from exc
     return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
@@ -84,14 +125,21 @@ def ack_breach(breach_id: str) -> Any:
 
 @api.route("/records/{record_id}", methods=["GET"])
 def get_record(record_id: str) -> Any:
+    p = _principal()
     timeline = queries.record_timeline(record_id, get_deps())
     if timeline is None:
         raise NotFoundError(f"记录 {record_id} 不存在")
+    _must_see(p, timeline["record"]["region_code"], timeline["record"]["department"])
     return timeline
 
 
 @api.route("/records/{record_id}/attribute", methods=["POST"])
 def attribute_record(record_id: str) -> Any:
+    p = _principal(Role.REGULATOR)
+    entry = get_deps().tables.records.get(record_id)
+    if entry is None:
+        raise NotFoundError(f"记录 {record_id} 不存在")
+    _must_see(p, entry.region_code, entry.department)
     body = _body()
     if not body.get("uscc") and not body.get("reject"):
         raise BadRequestError("请提供 uscc（记于该主体名下）或 reject（退回原因）")
@@ -99,7 +147,7 @@ def attribute_record(record_id: str) -> Any:
         entry = publication.resolve_held(
             record_id,
             get_deps(),
-            actor=str(body.get("by", "regulator")),
+            actor=p.label,
             uscc=body.get("uscc"),
             reject_reason=body.get("reject"),
         )
@@ -110,7 +158,10 @@ def attribute_record(record_id: str) -> Any:
 
 @api.route("/held", methods=["GET"])
 def held() -> Any:
-    items = queries.held_queue(get_deps())
+    p = _principal(Role.REGULATOR, Role.SUPERVISOR, Role.AUDITOR)
+    items = [
+        r for r in queries.held_queue(get_deps()) if p.sees(region_code=r["region_code"], department=r["department"])
+    ]
     if _params().get("format") == "csv":
         return _csv(queries.to_csv(items, list(items[0]) if items else ["record_id"]), "held.csv")
     return {"items": items, "total": len(items)}
@@ -118,6 +169,11 @@ def held() -> Any:
 
 @api.route("/departments/{code}/scorecard", methods=["GET"])
 def department_scorecard(code: str) -> Any:
+    p = _principal()
+    dept = get_deps().tables.registry.department(code)
+    if dept is None:
+        raise NotFoundError(f"部门“{code}”未登记")
+    _must_see(p, dept.region_code, dept.code)
     today = local_date(utc_now())
     period = _params().get("period") or f"{today.year}-{today.month:02d}"
     try:
@@ -128,13 +184,22 @@ def department_scorecard(code: str) -> Any:
 
 @api.route("/bulletins", methods=["GET"])
 def list_bulletins() -> Any:
+    p = _principal()
     deps = get_deps()
     keys = deps.objects.list_keys(deps.settings.reports_bucket, "bulletins/")
-    return {"items": [{"key": k} for k in keys]}
+    items = []
+    for key in keys:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[2].endswith(".json") and p.reads_bulletin(parts[1]):
+            items.append({"scope": parts[1], "period": parts[2].removesuffix(".json"), "key": key})
+    return {"items": items}
 
 
 @api.route("/bulletins/{scope}/{period}", methods=["GET"])
 def get_bulletin(scope: str, period: str) -> Any:
+    p = _principal()
+    if not p.reads_bulletin(scope):
+        raise ForbiddenError(f"通报范围“{scope}”不在您的管辖范围内")
     deps = get_deps()
     blob = deps.objects.get_bytes(deps.settings.reports_bucket, f"bulletins/{scope}/{period}.json")
     if blob is None:
@@ -165,6 +230,7 @@ def calendar_deadline() -> Any:
 
 @api.route("/audit/verify", methods=["GET"])
 def audit_verify() -> Any:
+    _principal(Role.AUDITOR)
     count, problems = get_deps().tables.audit.verify()
     return {"entries": count, "ok": not problems, "problems": problems}
 

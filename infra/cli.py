@@ -137,6 +137,29 @@ def local_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def local_token(args: argparse.Namespace) -> int:
+    from shared.adapters.secrets import token_key
+    from shared.auth import issue_token
+
+    deps = _deps()
+    key = token_key(deps.settings)
+    if key is None:
+        raise CliError("该环境未配置访问令牌密钥（GUIJI_TOKEN_SECRET_ARN）")
+    try:
+        token = issue_token(
+            key,
+            args.role,
+            region=args.region,
+            department=args.department,
+            sub=args.sub,
+            ttl_seconds=int(args.hours * 3600),
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    print(token)
+    return 0
+
+
 # --- registry and uploads -------------------------------------------------------------------------------------
 
 
@@ -404,6 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
     local = sub.add_parser("local", help="the embedded local stack").add_subparsers(dest="local_cmd", required=True)
     local.add_parser("up", help="start moto server, provision, serve the API").set_defaults(func=local_up)
     local.add_parser("down", help="stop the local stack").set_defaults(func=local_down)
+    p = local.add_parser("token", help="issue an API access token (Authorization: Bearer …)")
+    p.add_argument("--role", required=True, choices=["department", "regulator", "supervisor", "auditor"])
+    p.add_argument("--region", default="350000", help="jurisdiction (region code); the province sees all")
+    p.add_argument("--department", help="department code (required for --role department)")
+    p.add_argument("--sub", default="", help="who the token is for (recorded in the audit trail)")
+    p.add_argument("--hours", type=float, default=8.0)
+    p.set_defaults(func=local_token)
 
     p = sub.add_parser("demo", help="the whole main job on the local stack")
     p.add_argument("--rows", type=int, default=40, help="rows per generated file")

@@ -45,6 +45,7 @@ ENV_RESOURCES: dict[str, str] = {
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "INTAKE_QUEUE_URL": "IntakeQueue",
     "NOTICES_TOPIC_ARN": "NoticesTopic",
+    "GUIJI_TOKEN_SECRET_ARN": "TokenSecret",
 }
 
 _READY = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
@@ -322,6 +323,21 @@ def _apply_subscription(stack: _Stack, logical: str, props: dict[str, Any]) -> N
     )
 
 
+def _apply_secret(stack: _Stack, logical: str, props: dict[str, Any]) -> None:
+    """moto's CloudFormation has no Secrets Manager: create the secret (once) with a generated value."""
+    import secrets as random_source
+
+    name = stack.resolve(props["Name"])
+    client = stack.client("secretsmanager")
+    try:
+        arn = client.describe_secret(SecretId=name)["ARN"]
+    except ClientError:
+        length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 64))
+        value = random_source.token_urlsafe(length)[:length]
+        arn = client.create_secret(Name=name, SecretString=value, Description=props.get("Description", ""))["ARN"]
+    stack.physical[logical] = arn
+
+
 _FIXUPS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
     "AWS::S3::Bucket": _apply_bucket,
     "AWS::DynamoDB::Table": _apply_table,
@@ -330,13 +346,21 @@ _FIXUPS: dict[str, Callable[[_Stack, str, dict[str, Any]], None]] = {
 }
 
 # Queue policies first: the real S3 validates the notification destination against it (so does the template).
-_FIXUP_ORDER = ("AWS::SQS::QueuePolicy", "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SNS::Subscription")
+_FIXUP_ORDER = (
+    "AWS::SQS::QueuePolicy",
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::SNS::Subscription",
+)
 
 
 def _open_stack(endpoint_url: str, stage: str, region: str) -> _Stack:
     stack = _Stack(_session(region), endpoint_url, f"guiji-{stage}", stage)
     _ensure_stack(stack)
     stack.load_physical_ids()
+    for logical, resource in stack.template["Resources"].items():
+        if resource["Type"] == "AWS::SecretsManager::Secret":  # not in moto's CloudFormation; idempotent
+            _apply_secret(stack, logical, resource.get("Properties", {}))
     return stack
 
 

@@ -80,7 +80,7 @@ class Stack:
 
         urllib.request.urlopen(urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")).read()
         apply_env(self.env)
-        provision(self.endpoint, stage="local", region="cn-north-1")
+        self.env.update(provision(self.endpoint, stage="local", region="cn-north-1"))
         self.env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(self.env["NOTICES_TOPIC_ARN"])
         apply_env(self.env)
         import functions.app as app_module

@@ -33,13 +33,32 @@ def env(clean_stack: Any) -> Any:
 def api(env: Any) -> Any:
     port = free_port()
     server = serve_api(port)
+    _TOKEN["default"] = token(env, "auditor")  # province-wide, read-only: the default caller of these tests
     yield f"http://127.0.0.1:{port}"
+    _TOKEN.clear()
     server.shutdown()
 
 
-def _get(url: str) -> tuple[int, Any]:
+def token(stack: Any, role: str = "auditor", region: str = "350000", department: str | None = None) -> str:
+    from shared.adapters.secrets import token_key
+    from shared.auth import issue_token
+
+    key = token_key(stack.deps.settings)
+    assert key is not None
+    return issue_token(key, role, region=region, department=department, sub="test")
+
+
+_TOKEN: dict[str, str] = {}
+
+
+def _headers(tok: str | None) -> dict[str, str]:
+    tok = tok if tok is not None else _TOKEN.get("default")
+    return {"Authorization": f"Bearer {tok}"} if tok else {}
+
+
+def _get(url: str, tok: str | None = None) -> tuple[int, Any]:
     try:
-        with urllib.request.urlopen(url) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=_headers(tok))) as resp:
             body = resp.read().decode("utf-8")
             kind = resp.headers.get("Content-Type", "")
             return resp.status, json.loads(body) if "json" in kind else body
@@ -47,9 +66,12 @@ def _get(url: str) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read().decode("utf-8"))
 
 
-def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+def _post(url: str, body: dict[str, Any], tok: str | None = None) -> tuple[int, Any]:
     req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **_headers(tok)},
     )
     try:
         with urllib.request.urlopen(req) as resp:
@@ -101,8 +123,10 @@ def test_record_timeline_ack_and_audit_verify(env: Any, api: str) -> None:
     assert status == 200 and body["record"]["record_id"] == rid
     assert {"collected", "breach_opened"} <= {e["event"] for e in body["audit"]}
     bid = f"publication_overdue:{rid}"
-    assert _post(f"{api}/breaches/{bid}/ack", {})[0] == 400  # a note is required
-    status, body = _post(f"{api}/breaches/{bid}/ack", {"note": "已督办", "as_of": "2024-10-31"})
+    supervisor = token(env, "supervisor")
+    assert _post(f"{api}/breaches/{bid}/ack", {"note": "x"})[0] == 403  # an auditor may not acknowledge
+    assert _post(f"{api}/breaches/{bid}/ack", {}, supervisor)[0] == 400  # a note is required
+    status, body = _post(f"{api}/breaches/{bid}/ack", {"note": "已督办", "as_of": "2024-10-31"}, supervisor)
     assert status == 200 and body["acknowledged"] == ["province"]
     assert _get(f"{api}/records/nope")[0] == 404
     status, body = _get(f"{api}/audit/verify")
@@ -113,9 +137,10 @@ def test_held_queue_and_attribution_over_http(env: Any, api: str) -> None:
     rid = _overdue_record(env, name="无名商行", code=h.UNKNOWN)
     status, body = _get(f"{api}/held")
     assert [r["record_id"] for r in body["items"]] == [rid]
-    status, body = _post(f"{api}/records/{rid}/attribute", {"uscc": "913501020000000000"})
+    regulator = token(env, "regulator")
+    status, body = _post(f"{api}/records/{rid}/attribute", {"uscc": "913501020000000000"}, regulator)
     assert status == 400
-    status, body = _post(f"{api}/records/{rid}/attribute", {"uscc": h.COMPANY})
+    status, body = _post(f"{api}/records/{rid}/attribute", {"uscc": h.COMPANY}, regulator)
     assert status == 200 and body["held"] is False
     publication.run_publication(env.deps, now=datetime(2024, 11, 1, tzinfo=UTC))
     status, body = _get(f"{api}/public/subjects/{h.COMPANY}")
@@ -131,6 +156,33 @@ def test_regulator_rejects_a_held_record_back_to_the_department(env: Any) -> Non
     notice = json.loads(env.deps.objects.get_bytes(env.env["INTAKE_BUCKET"], key))
     assert "代码与名称均无法核实" in notice["message"]
     assert env.deps.tables.records.get(rid).rejected_by_regulator
+
+
+def test_roles_and_jurisdiction(env: Any, api: str) -> None:
+    _overdue_record(env, "闽环罚〔2024〕50号")  # the province environment department
+    env.upload(
+        h.CITY_DEPT,
+        "penalty",
+        "c.csv",
+        h.csv_bytes([h.penalty_row("榕环罚〔2024〕50号", "2024-09-27")]),
+        collected_at=ON_TIME,
+    )
+    monitor.run_scan(date(2024, 10, 31), env.deps)
+    assert _get(f"{api}/breaches", tok="")[0] == 401
+    assert _get(f"{api}/breaches", tok="v1.forged.token")[0] == 401
+    assert _get(f"{api}/calendar/deadline?date=2024-09-27&days=7", tok="")[0] == 200  # open route
+    fuzhou = token(env, "supervisor", region="350100")
+    seen = _get(f"{api}/breaches?status=open", fuzhou)[1]["items"]
+    assert {b["department"] for b in seen} == {h.CITY_DEPT}
+    assert _get(f"{api}/breaches?region=350200", fuzhou)[0] == 403  # Xiamen is not Fuzhou's
+    dept = token(env, "department", department=h.ENV_DEPT)
+    own = _get(f"{api}/breaches", dept)[1]["items"]
+    assert own and {b["department"] for b in own} == {h.ENV_DEPT}
+    assert _get(f"{api}/breaches?department={h.CITY_DEPT}", dept)[0] == 403
+    other = record_id(h.CITY_DEPT, "penalty", "榕环罚〔2024〕50号")
+    assert _get(f"{api}/records/{other}", dept)[0] == 403
+    assert _get(f"{api}/audit/verify", fuzhou)[0] == 403  # auditors only
+    assert _get(f"{api}/held", dept)[0] == 403
 
 
 def test_scorecard(env: Any, api: str) -> None:
@@ -220,6 +272,20 @@ def test_cli_registry_load_versions_and_rejects(env: Any, tmp_path: Path, capsys
     assert [v["changed"] for v in versions][-1] == 1
     history = env.deps.tables.registry.history("DEPT", h.CITY_DEPT)
     assert len(history) == 1 and history[0]["supervisor_emails"] == []
+
+
+def test_cli_local_token_verifies(env: Any, capsys: Any) -> None:
+    from infra.cli import main
+    from shared.adapters.secrets import token_key
+    from shared.auth import verify_token
+
+    assert main(["local", "token", "--role", "supervisor", "--region", "350100"]) == 0
+    tok = capsys.readouterr().out.strip()
+    key = token_key(env.deps.settings)
+    assert key is not None
+    principal = verify_token(tok, key)
+    assert principal.role == "supervisor" and principal.region == "350100"
+    assert main(["local", "token", "--role", "department"]) == 2  # a department token needs its code
 
 
 def test_cli_calendar_and_breaches(env: Any, capsys: Any) -> None:

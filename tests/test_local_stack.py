@@ -18,6 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse .*QueuePolicy:Use
 
 REGION = "cn-north-1"
 ENV_NAMES = {
+    "GUIJI_TOKEN_SECRET_ARN",
     "INTAKE_BUCKET",
     "REPORTS_BUCKET",
     "RECORDS_TABLE",

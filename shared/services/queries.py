@@ -240,6 +240,7 @@ def held_queue(deps: Deps) -> list[dict[str, Any]]:
             {
                 "record_id": e.record_id,
                 "department": e.department,
+                "region_code": e.region_code,
                 "category": e.category.value,
                 "doc_no": e.doc_no,
                 "subject_name": e.subject_name,
