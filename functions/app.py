@@ -22,7 +22,7 @@ from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rat
 
 from functions.api import api
 from shared.observability import logger, metrics, tracer
-from shared.services import intake, monitor, publication
+from shared.services import bulletins, intake, monitor, publication
 from shared.services.context import get_deps
 from shared.timeutil import local_date, parse_iso_utc, utc_now
 
@@ -113,7 +113,13 @@ def run_job(job: str, event: dict[str, Any]) -> dict[str, Any]:
         deps.tables.control.heartbeat("publish", as_of, {"published": report.published})
         return {"job": job, "as_of": as_of.isoformat(), **report.__dict__}
     if job == "scan":
-        return {"job": job, "as_of": as_of.isoformat(), **monitor.run_daily(as_of, deps)}
+        result = monitor.run_daily(as_of, deps)
+        result["bulletins"] = bulletins.run_due_bulletins(as_of, deps).__dict__
+        return {"job": job, "as_of": as_of.isoformat(), **result}
+    if job == "bulletin":
+        detail = event.get("detail") or {}
+        made = bulletins.run_on_demand(as_of, deps, period=detail.get("period"), scope=detail.get("scope"))
+        return {"job": job, "as_of": as_of.isoformat(), **made.__dict__}
     if job == "scan_only":
         return {"job": job, "as_of": as_of.isoformat(), **monitor.run_scan(as_of, deps).__dict__}
     if job == "notify":
@@ -130,11 +136,12 @@ def publish_run(event: CloudWatchEvent) -> dict[str, Any]:
 
 @app.schedule(Cron(0, 17, "*", "*", "?", "*"))  # 01:00 Asia/Shanghai = 17:00 UTC the day before
 def daily_scan(event: CloudWatchEvent) -> dict[str, Any]:
-    """Daily breach scan followed by the supervisors' notices."""
+    """Daily breach scan, then the supervisors' notices, then any weekly/monthly bulletin due today."""
     return run_job("scan", event.to_dict())
 
 
 @app.lambda_function(name="run_job")
 def run_job_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """On-demand jobs (``{"job": "notify", "as_of": "2026-12-01"}``): the same code paths as the schedules."""
-    return run_job(str(event["job"]), {"detail": {"as_of": event.get("as_of")}, "time": event.get("time")})
+    detail = {k: event.get(k) for k in ("as_of", "period", "scope")}
+    return run_job(str(event["job"]), {"detail": detail, "time": event.get("time")})

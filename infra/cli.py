@@ -252,19 +252,20 @@ def upload(args: argparse.Namespace) -> int:
 
 def invoke(args: argparse.Namespace) -> int:
     _deps()
-    if args.job == "bulletin":
-        raise CliError("通报（bulletin）功能尚未实现")
     from functions.app import daily_scan, publish_run, run_job
     from infra.localrun import LocalContext, schedule_event
 
     as_of = args.as_of.isoformat() if args.as_of else None
-    event = schedule_event(args.job, as_of)
+    event = schedule_event(args.job, as_of, period=args.period, scope=args.scope)
     if args.job == "scan":
         result = daily_scan(event, LocalContext("daily_scan"))
     elif args.job == "publish":
         result = publish_run(event, LocalContext("publish_run"))
     else:
-        result = run_job(args.job, event)
+        try:
+            result = run_job(args.job, event)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
     _print_json(result)
     return 0
 

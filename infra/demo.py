@@ -97,7 +97,24 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     if inbox:
         _show_inbox(client("sqs"), inbox)
 
-    _say("\n== 5. breaches by kind")
+    _say("\n== 5. supervision bulletin (通报) for the province, this month so far")
+    month = f"{today.year}-{today.month:02d}"
+    made = run_job("bulletin", {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}})
+    bucket = deps.settings.reports_bucket
+    for key in made["written"]:
+        _say(f"  s3://{bucket}/{key}")
+    summary = json.loads(deps.objects.get_bytes(bucket, f"bulletins/350000/{month}.json") or b"{}")
+    rates = summary.get("rates", {})
+    _say(
+        "  及时率 {t}  公示及时率 {p}  合规率 {c}  记名率 {a}".format(
+            t=_pct(rates.get("timely_rate")),
+            p=_pct(rates.get("publication_timely_rate")),
+            c=_pct(rates.get("compliance_rate")),
+            a=_pct(rates.get("attribution_rate")),
+        )
+    )
+
+    _say("\n== 6. breaches by kind")
     from shared.services import queries
 
     items = queries.list_breaches(queries.BreachFilter(), deps)
@@ -107,7 +124,7 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     for k, v in sorted(by_kind.items()):
         _say(f"  {k:32} {v}")
     count, problems = deps.tables.audit.verify()
-    _say(f"\n== 6. audit trail: {count} entries, {'intact' if not problems else str(len(problems)) + ' problems'}")
+    _say(f"\n== 7. audit trail: {count} entries, {'intact' if not problems else str(len(problems)) + ' problems'}")
 
     _say("\nExplore: guiji breaches --kind publication_overdue | guiji held | guiji record <id> | guiji audit verify")
     if keep:
@@ -117,6 +134,10 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
 
         local_down(build_parser().parse_args(["local", "down"]))
     return 0 if not problems else 1
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _load_registry(deps: Any, blob: bytes, parse: Any, kind: str) -> None:

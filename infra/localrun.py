@@ -107,8 +107,8 @@ def sqs_event(queue_arn: str, messages: Iterable[dict[str, Any]]) -> dict[str, A
     return {"Records": records}
 
 
-def schedule_event(job: str, as_of: str | None = None) -> dict[str, Any]:
-    """A scheduled (EventBridge) event, optionally carrying the business date to run for."""
+def schedule_event(job: str, as_of: str | None = None, **detail: str | None) -> dict[str, Any]:
+    """A scheduled (EventBridge) event, optionally carrying the business date (and bulletin period/scope)."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -118,7 +118,7 @@ def schedule_event(job: str, as_of: str | None = None) -> dict[str, Any]:
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "region": LOCAL_REGION,
         "resources": [f"arn:aws-cn:events:{LOCAL_REGION}:123456789012:rule/guiji-{job}"],
-        "detail": {"as_of": as_of} if as_of else {},
+        "detail": {k: v for k, v in {"as_of": as_of, **detail}.items() if v},
     }
 
 

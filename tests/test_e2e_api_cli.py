@@ -300,3 +300,38 @@ def test_cli_calendar_and_breaches(env: Any, capsys: Any) -> None:
     assert [b["kind"] for b in items] == ["publication_overdue"]
     assert main(["breaches", "--region", "999999"]) == 2
     assert "不是福建省的行政区划" in capsys.readouterr().err
+
+
+def test_bulletin_written_in_four_formats_announced_once_and_served(env: Any, api: str, capsys: Any) -> None:
+    from infra.cli import main
+
+    _overdue_record(env, "闽环罚〔2024〕60号")
+    env.upload(
+        h.CITY_DEPT,
+        "penalty",
+        "late.csv",
+        h.csv_bytes([h.penalty_row("榕环罚〔2024〕60号", "2024-09-27")]),
+        collected_at="2024-10-16T02:00:00Z",
+    )
+    capsys.readouterr()
+    assert main(["invoke", "bulletin", "--period", "2024-09", "--scope", "350000", "--as-of", "2024-10-31"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["announced"] == 1 and len(out["written"]) == 4
+    bucket = env.env["REPORTS_BUCKET"]
+    data = json.loads(env.deps.objects.get_bytes(bucket, "bulletins/350000/2024-09.json"))
+    assert data["totals"]["collected"] == 2
+    assert data["rates"]["timely_rate"] == 0.5  # one of the two collected within 7 working days
+    html = env.deps.objects.get_bytes(bucket, "bulletins/350000/2024-09.html").decode()
+    assert "<svg" in html and "2024年9月" in html
+    assert env.deps.objects.get_bytes(bucket, "bulletins/350000/2024-09.csv").startswith("\ufeff".encode())
+    assert main(["invoke", "bulletin", "--period", "2024-09", "--scope", "350000", "--as-of", "2024-10-31"]) == 0
+    assert json.loads(capsys.readouterr().out)["announced"] == 0  # rewritten, not announced twice
+    status, listing = _get(f"{api}/bulletins")
+    assert (
+        status == 200
+        and {"scope": "350000", "period": "2024-09", "key": "bulletins/350000/2024-09.json"} in listing["items"]
+    )
+    status, body = _get(f"{api}/bulletins/350000/2024-09")
+    assert status == 200 and body["totals"]["collected"] == 2
+    assert _get(f"{api}/bulletins/350200/2024-09", token(env, "supervisor", region="350100"))[0] == 403
+    assert main(["invoke", "bulletin", "--period", "2024-13"]) == 2

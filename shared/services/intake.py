@@ -49,6 +49,7 @@ from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
 from shared.records import CanonicalRecord, RejectReason, validate_row
 from shared.registry import Department
+from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
 from shared.services.findings import reconcile
 from shared.services.folder_rows import LedgerSink, PublishedSink
@@ -354,6 +355,9 @@ def _finalize(
     }
     assert total.read == total.accepted + total.rejected + total.duplicates, total
     deps.objects.put_json(deps.settings.intake_bucket, parts.receipt_base + ".json", receipt)
+    deps.tables.control.put(
+        upload_stat_item(department.code, local_date(collected_at), uid, total.read, total.rejected)
+    )
     deps.tables.control.put(
         {"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "done", "counts": total.as_dict(), "key": ref.key}
     )
