@@ -97,8 +97,9 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     if inbox:
         _show_inbox(client("sqs"), inbox)
 
-    _say("\n== 5. supervision bulletin (通报) for the province, this month so far")
-    month = f"{today.year}-{today.month:02d}"
+    _say("\n== 5. supervision bulletin (通报) for the province, last month")
+    first = today.replace(day=1)
+    month = f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
     made = run_job("bulletin", {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}})
     bucket = deps.settings.reports_bucket
     for key in made["written"]:
