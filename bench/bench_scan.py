@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from shared.ledger import LedgerEntry
 
 
-def _entries(total: int, open_: int) -> list[LedgerEntry]:
+def ledger_entries(total: int, open_: int) -> list[LedgerEntry]:
+    """A ledger of ``total`` collected penalty records, the first ``open_`` of them never published."""
     base = {
         "department": "113500000035910115",
         "region_code": "350000",
@@ -57,7 +58,7 @@ def main() -> None:
         previous = 0
         for open_ in (total // 100, total // 10):
             deps = get_deps()
-            entries = _entries(total, open_)
+            entries = ledger_entries(total, open_)
             t0 = time.perf_counter()
             # Rewrite only what changes between the two runs (the first run writes the whole ledger).
             deps.tables.records.put_many(entries[previous:open_] if previous else entries)

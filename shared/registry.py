@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -117,90 +117,104 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_departments(
-    headers: Sequence[str], rows: Iterable[tuple[int, Mapping[str, Any]]]
-) -> tuple[list[Department], list[RegistryRowError]]:
-    """Validate department rows; bad rows are reported, never silently dropped."""
-    mapping = _header_map(headers, DEPARTMENT_HEADERS)
-    good: list[Department] = []
+Row = dict[str, str]
+T = TypeVar("T", Department, Subject)
+
+
+def _parse(
+    headers: Sequence[str],
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    spec: Mapping[str, tuple[str, ...]],
+    build: Callable[[Row, list[str]], T | None],
+) -> tuple[list[T], list[RegistryRowError]]:
+    """Map and validate registry rows; a row with problems is reported with all of them, never dropped silently."""
+    mapping = _header_map(headers, spec)
+    good: list[T] = []
     bad: list[RegistryRowError] = []
     for number, cells in rows:
         row = {field: _text(cells.get(header)) for header, field in mapping.items()}
         problems: list[str] = []
-        code = normalize_code(row.get("code")) or ""
-        problem = uscc_problem(code) if code else "缺少部门统一社会信用代码"
-        if problem:
-            problems.append(problem)
-        if not row.get("name"):
-            problems.append("缺少部门名称")
-        region = row.get("region_code", "")
-        if not is_fujian_region(region):
-            problems.append(f"行政区划代码“{region}”不是福建省的行政区划")
-        level_text = row.get("level", "").lower()
-        level = _LEVELS.get(level_text) if level_text else (region_level(region).value if not problems else None)
-        if level is None:
-            problems.append(f"层级“{row.get('level', '')}”无法识别（应为 province/city/county 或 省/市/县）")
-        flag = row.get("is_regulator", "").lower()
-        if flag not in _TRUE | _FALSE:
-            problems.append(f"是否市场监管部门“{row.get('is_regulator')}”应为 true/false 或 是/否")
-        if problems:
+        item = build(row, problems)
+        if problems or item is None:
             bad.append(RegistryRowError(row=number, reason="；".join(problems)))
-            continue
-        emails = tuple(e.strip() for e in row.get("supervisor_emails", "").replace("；", ";").split(";") if e.strip())
-        good.append(
-            Department(
-                code=code,
-                name=row["name"],
-                region_code=region,
-                level=level,
-                is_regulator=flag in _TRUE,
-                supervisor_emails=emails,
-            )
-        )
+        else:
+            good.append(item)
     return good, bad
+
+
+def _code(row: Row, key: str, missing: str, problems: list[str]) -> str:
+    code = normalize_code(row.get(key)) or ""
+    problem = uscc_problem(code) if code else missing
+    if problem:
+        problems.append(problem)
+    return code
+
+
+def _department(row: Row, problems: list[str]) -> Department | None:
+    code = _code(row, "code", "缺少部门统一社会信用代码", problems)
+    if not row.get("name"):
+        problems.append("缺少部门名称")
+    region = row.get("region_code", "")
+    if not is_fujian_region(region):
+        problems.append(f"行政区划代码“{region}”不是福建省的行政区划")
+    level_text = row.get("level", "").lower()
+    level = _LEVELS.get(level_text) if level_text else (region_level(region).value if not problems else None)
+    if level is None:
+        problems.append(f"层级“{row.get('level', '')}”无法识别（应为 province/city/county 或 省/市/县）")
+    flag = row.get("is_regulator", "").lower()
+    if flag not in _TRUE | _FALSE:
+        problems.append(f"是否市场监管部门“{row.get('is_regulator')}”应为 true/false 或 是/否")
+    if problems:
+        return None
+    emails = tuple(e.strip() for e in row.get("supervisor_emails", "").replace("；", ";").split(";") if e.strip())
+    return Department(
+        code=code,
+        name=row["name"],
+        region_code=region,
+        level=level,
+        is_regulator=flag in _TRUE,
+        supervisor_emails=emails,
+    )
+
+
+def _subject(row: Row, problems: list[str]) -> Subject | None:
+    code = _code(row, "uscc", "缺少统一社会信用代码", problems)
+    if not row.get("name"):
+        problems.append("缺少名称")
+    region = row.get("region_code", "")
+    if region and not is_known_region_code(region):
+        problems.append(f"行政区划代码“{region}”不存在")
+    reg_no = normalize_code(row.get("reg_no"))
+    if reg_no and not is_valid_reg_no(reg_no):
+        problems.append(f"注册号“{reg_no}”校验位错误")
+    type_text = row.get("type", "").lower()
+    subject_type = _TYPES.get(type_text) if type_text else _type_from_code(code)
+    if subject_type is None:
+        problems.append(f"主体类型“{row.get('type')}”无法识别（enterprise/individual_business/cooperative）")
+    if problems or subject_type is None:
+        return None
+    return Subject(
+        uscc=code,
+        name=row["name"],
+        region_code=region,
+        type=subject_type,
+        reg_no=reg_no,
+        legal_rep=row.get("legal_rep", ""),
+    )
+
+
+def parse_departments(
+    headers: Sequence[str], rows: Iterable[tuple[int, Mapping[str, Any]]]
+) -> tuple[list[Department], list[RegistryRowError]]:
+    """Validate department rows (BRIEF §4 columns, English or Chinese headers)."""
+    return _parse(headers, rows, DEPARTMENT_HEADERS, _department)
 
 
 def parse_subjects(
     headers: Sequence[str], rows: Iterable[tuple[int, Mapping[str, Any]]]
 ) -> tuple[list[Subject], list[RegistryRowError]]:
-    """Validate market-subject rows; bad rows are reported, never silently dropped."""
-    mapping = _header_map(headers, SUBJECT_HEADERS)
-    good: list[Subject] = []
-    bad: list[RegistryRowError] = []
-    for number, cells in rows:
-        row = {field: _text(cells.get(header)) for header, field in mapping.items()}
-        problems: list[str] = []
-        code = normalize_code(row.get("uscc")) or ""
-        problem = uscc_problem(code) if code else "缺少统一社会信用代码"
-        if problem:
-            problems.append(problem)
-        if not row.get("name"):
-            problems.append("缺少名称")
-        region = row.get("region_code", "")
-        if region and not is_known_region_code(region):
-            problems.append(f"行政区划代码“{region}”不存在")
-        reg_no = normalize_code(row.get("reg_no"))
-        if reg_no and not is_valid_reg_no(reg_no):
-            problems.append(f"注册号“{reg_no}”校验位错误")
-        type_text = row.get("type", "").lower()
-        subject_type = _TYPES.get(type_text) if type_text else _type_from_code(code)
-        if subject_type is None:
-            problems.append(f"主体类型“{row.get('type')}”无法识别（enterprise/individual_business/cooperative）")
-        if problems:
-            bad.append(RegistryRowError(row=number, reason="；".join(problems)))
-            continue
-        assert subject_type is not None
-        good.append(
-            Subject(
-                uscc=code,
-                name=row["name"],
-                region_code=row.get("region_code", ""),
-                type=subject_type,
-                reg_no=reg_no,
-                legal_rep=row.get("legal_rep", ""),
-            )
-        )
-    return good, bad
+    """Validate market-subject rows (BRIEF §4 columns, English or Chinese headers)."""
+    return _parse(headers, rows, SUBJECT_HEADERS, _subject)
 
 
 def _type_from_code(code: str) -> SubjectType:

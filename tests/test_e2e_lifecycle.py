@@ -232,31 +232,9 @@ def test_two_concurrent_scans_send_each_digest_once(env: Any) -> None:
 
 
 def test_scan_reads_grow_with_open_records_not_with_the_ledger(env: Any) -> None:
-    from shared.ledger import LedgerEntry
+    from bench.bench_scan import ledger_entries
 
-    base: dict[str, Any] = {
-        "department": h.ENV_DEPT,
-        "region_code": "350000",
-        "category": "penalty",
-        "production_date": date(2024, 9, 27),
-        "collect_due": date(2024, 10, 12),
-        "publish_due": date(2024, 10, 30),
-        "version": 1,
-        "collected_at": datetime(2024, 10, 10, tzinfo=UTC),
-        "attribution": "matched",
-    }
-    closed = [
-        LedgerEntry(
-            record_id=f"c{i:05d}",
-            doc_no=f"c{i}",
-            published_at=datetime(2024, 10, 20, tzinfo=UTC),
-            published_version=1,
-            **base,
-        )  # type: ignore[arg-type]
-        for i in range(400)
-    ]
-    open_ = [LedgerEntry(record_id=f"o{i:05d}", doc_no=f"o{i}", **base) for i in range(4)]  # type: ignore[arg-type]
-    env.deps.tables.records.put_many(closed + open_)
+    env.deps.tables.records.put_many(ledger_entries(404, 4))  # 400 published on time, 4 never published
     report = monitor.run_scan(date(2024, 11, 5), env.deps)
     assert report.records_examined == 4
     assert report.opened == 4

@@ -372,9 +372,6 @@ class ControlStore:
     ) -> None:
         self.table.put(item, condition=condition, values=values, names=names)
 
-    def update(self, pk: str, sk: str, expression: str, values: Item | None = None, **kw: Any) -> Item:
-        return self.table.update(pk, sk, expression, values, **kw)
-
     def query(self, pk: str, prefix: str = "") -> list[Item]:
         if prefix:
             return list(self.table.query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": prefix}))
@@ -385,10 +382,6 @@ class ControlStore:
 
     def heartbeats(self) -> dict[str, Item]:
         return {i["sk"]: i for i in self.query("JOB")}
-
-
-def as_datetime(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 class BreachStore:

@@ -40,10 +40,17 @@ class BreachChanges:
     closed: list[dict[str, Any]] = field(default_factory=list)
     updated: list[dict[str, Any]] = field(default_factory=list)
 
-    def extend(self, other: BreachChanges) -> None:
-        self.opened += other.opened
-        self.closed += other.closed
-        self.updated += other.updated
+
+def _state(f: Finding, calendar_version: str) -> dict[str, Any]:
+    """The fields of a breach that follow its latest finding (the rest is fixed when it opens)."""
+    return {
+        "due": f.due.isoformat(),
+        "actual": f.actual.isoformat() if f.actual else None,
+        "working_days_late": f.working_days_late,
+        "status": "open" if f.is_open else "closed",
+        "provisional": f.provisional,
+        "calendar_version": calendar_version,
+    }
 
 
 def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: str) -> dict[str, Any]:
@@ -58,12 +65,7 @@ def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: s
         "category": f.category,
         "doc_no": entry.doc_no,
         "subject_name": entry.attributed_name or entry.subject_name,
-        "due": f.due.isoformat(),
-        "actual": f.actual.isoformat() if f.actual else None,
-        "working_days_late": f.working_days_late,
-        "status": "open" if f.is_open else "closed",
-        "provisional": f.provisional,
-        "calendar_version": calendar_version,
+        **_state(f, calendar_version),
         "opened_at": now,
         "opened_on": as_of.isoformat(),
         "closed_at": None if f.is_open else now,
@@ -73,9 +75,6 @@ def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: s
         "audit_seq": 0,
         "audit_head": GENESIS,
     }
-
-
-_MUTABLE = ("due", "actual", "working_days_late", "status", "provisional", "calendar_version")
 
 
 def apply_findings(
@@ -105,15 +104,8 @@ def apply_findings(
             event = "breach_opened" if f.is_open else "breach_recorded"
             changes.opened.append(breach)
         else:
-            update = {
-                "due": f.due.isoformat(),
-                "actual": f.actual.isoformat() if f.actual else None,
-                "working_days_late": f.working_days_late,
-                "status": "open" if f.is_open else "closed",
-                "provisional": f.provisional,
-                "calendar_version": version,
-            }
-            if all(old.get(k) == update[k] for k in _MUTABLE):
+            update = _state(f, version)
+            if all(old.get(k) == v for k, v in update.items()):
                 continue
             breach = {**old, **update}
             if old.get("status") == "open" and not f.is_open:
@@ -150,12 +142,6 @@ def _audit(breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any
     )
     breach["audit_seq"], breach["audit_head"] = seq, item["hash"]
     return item
-
-
-def audit_breach_event(breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any], deps: Deps) -> None:
-    """Append one audit entry for a breach and store the breach with its new head."""
-    item = _audit(breach, event, actor, detail)
-    deps.tables.audit.append_many([item])
 
 
 def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
