@@ -993,3 +993,26 @@ def validate_published_row(
 ) -> PublicationConfirmation | list[RejectReason]:
     """Validate one line of a publication-confirmation file (mapping from ``columns.map_published_headers``)."""
     return compile_validator(mapping).validate_published(row_number, cells, today)
+
+
+_FOOTER = re.compile(
+    r"^(合计|总计|小计|共计|填表人|填报人|制表人|审核人|负责人|联系人|联系电话|填报单位|填表日期|制表日期|备注|说明|注)"
+    r"(\s*[:：].*|\s*[0-9共].*|\s*)$"
+)
+
+
+def is_footer_row(mapping: HeaderMapping, cells: Mapping[str, Cell]) -> bool:
+    """A sign-off or total line under the table (“合计：120条”, “填表人：张三”), not a record.
+
+    Only when every identifying column (name, code, document number) is empty and the few filled cells start
+    with such a word; anything else is a data row and is validated (and rejected with reasons if incomplete).
+    """
+    schema = mapping.schema
+    identifying = set(schema.name_fields) | set(schema.code_fields) | set(schema.doc_fields)
+    filled = [(h, v) for h, v in cells.items() if v is not None and str(v).strip()]
+    if not filled or len(filled) > 3:
+        return False
+    for header, value in filled:
+        if mapping.fields.get(header) in identifying and not _FOOTER.match(str(value).strip()):
+            return False
+    return any(_FOOTER.match(str(v).strip()) for _, v in filled)
