@@ -162,10 +162,13 @@ def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
     )
 
 
-def reconcile(entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str) -> BreachChanges:
+def reconcile(
+    entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str, new_records: frozenset[str] = frozenset()
+) -> BreachChanges:
     """Bring the breaches of records just written up to date: open what is new, close what no longer holds.
 
-    At-risk warnings are the daily scan's business and are not opened here, only closed.
+    At-risk warnings are the daily scan's business and are not opened here, only closed. ``new_records`` are
+    records that did not exist before this write, so they cannot have breaches yet: nothing is looked up for them.
     """
     by_id = {e.record_id: e for e in entries}
     findings = [
@@ -175,7 +178,9 @@ def reconcile(entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str
         if f.kind is not BreachKind.AT_RISK
     ]
     found = {f.breach_id for f in findings}
-    existing = deps.tables.breaches.get_many(f"{k.value}:{rid}" for rid in by_id for k in BreachKind)
+    existing = deps.tables.breaches.get_many(
+        f"{k.value}:{rid}" for rid in by_id if rid not in new_records for k in BreachKind
+    )
     for bid, breach in existing.items():
         if breach["status"] == "open" and bid not in found:
             findings.append(resolved_finding(breach, by_id[breach["record_id"]]))

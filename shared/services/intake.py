@@ -486,6 +486,7 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     tables = deps.tables
     ids = [record_id(ctx.department, rec.category, rec.doc_no, rec.action) for _, rec in batch]
     state: dict[str, LedgerEntry] = tables.records.get_many(ids)
+    new_records = frozenset(ids) - state.keys()
     lookup = tables.registry.lookup(
         (rec.uscc for _, rec in batch if rec.uscc),
         (rec.reg_no for _, rec in batch if rec.reg_no),
@@ -557,4 +558,4 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     # already exists at the same sequence number with identical content (append_many accepts that).
     tables.audit.append_many(audit_items)
     tables.records.put_many(writes.values(), previous)
-    reconcile(list(writes.values()), deps, as_of=local_date(ctx.collected_at), actor="intake")
+    reconcile(list(writes.values()), deps, as_of=local_date(ctx.collected_at), actor="intake", new_records=new_records)
