@@ -1,1 +1,1 @@
-"""Benchmarks of the hot paths (see /work/shared/perf-limits.md); each module has a main()."""
+"""Benchmarks of the hot paths (limits in the reference perf-limits.md); each module has a main()."""
