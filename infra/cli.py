@@ -330,8 +330,9 @@ def record(args: argparse.Namespace) -> int:
 
 def scorecard(args: argparse.Namespace) -> int:
     from shared.services import queries
+    from shared.timeutil import local_date, utc_now
 
-    period = args.period or date.today().strftime("%Y-%m")
+    period = args.period or local_date(utc_now()).strftime("%Y-%m")  # the business date, not the machine's zone
     try:
         _print_json(queries.scorecard(args.code, period, _deps()))
     except queries.QueryError as exc:
