@@ -98,6 +98,11 @@ Category fields (production-date field marked ``*``, a weaker stand-in marked ``
 * other: doc_no 文号, info_category 信息类别, title 信息名称, content 信息内容, authority 作出决定机关,
   production_date* 信息产生日期 (also 决定日期, 日期).
 
+Document numbers: penalties, licences, pledges, mortgages and trademarks must carry theirs. Exports of the
+abnormal-operations and serious-violation lists, spot checks, registrations and ``other`` often have none (the
+public gsxt pages show none): a file without the column is accepted and each record is identified by
+``无文号｜{code}｜{production date}｜{reason / check type / event}`` (``FolderSchema.doc_optional_with``).
+
 Special folders (``category`` is None in their mapping, ``folder`` says which):
 
 * ledger (production ledgers): doc_no 记录编号/文号, category 类别 (slug or Chinese name), production_date
@@ -462,6 +467,9 @@ class FolderSchema:
     code_fields: tuple[str, ...] = ("uscc", "reg_no", "id_number")  # identifiers, then stand-ins
     doc_fields: tuple[str, ...] = ("doc_no",)
     has_action: bool = False
+    # Categories whose real exports often carry no document number (gsxt shows none for list entries, spot
+    # checks or registrations): without one, the record is identified by subject + date + these fields.
+    doc_optional_with: tuple[str, ...] | None = None
 
     @property
     def by_name(self) -> dict[str, FieldSpec]:
@@ -485,8 +493,10 @@ def _category_schema(
     name_fields: tuple[str, ...] = ("subject_name",),
     code_fields: tuple[str, ...] = ("uscc", "reg_no", "id_number"),
     doc_fields: tuple[str, ...] = ("doc_no",),
+    doc_optional_with: tuple[str, ...] | None = None,
 ) -> FolderSchema:
     return FolderSchema(
+        doc_optional_with=doc_optional_with,
         folder=category.value,
         category=category,
         fields=fields + _COMMON,
@@ -516,14 +526,21 @@ SCHEMAS: dict[str, FolderSchema] = {
             _ABNORMAL,
             (("list_in_date", False), ("remove_date", False)),
             doc_fields=_LIST_DOCS,
+            doc_optional_with=("list_reason", "remove_reason"),
         ),
         _category_schema(
             Category.SERIOUS_VIOLATION,
             _SERIOUS,
             (("list_in_date", False), ("remove_date", False)),
             doc_fields=_LIST_DOCS,
+            doc_optional_with=("list_reason", "remove_reason"),
         ),
-        _category_schema(Category.SPOT_CHECK, _SPOT_CHECK, (("check_date", False),)),
+        _category_schema(
+            Category.SPOT_CHECK,
+            _SPOT_CHECK,
+            (("check_date", False),),
+            doc_optional_with=("check_name", "check_type", "check_authority"),
+        ),
         _category_schema(
             Category.CHATTEL_MORTGAGE,
             _CHATTEL,
@@ -544,8 +561,11 @@ SCHEMAS: dict[str, FolderSchema] = {
             Category.REGISTRATION,
             _REGISTRATION,
             (("approval_date", False), ("change_date", False), ("filing_date", False), ("est_date", True)),
+            doc_optional_with=("event", "change_item"),
         ),
-        _category_schema(Category.OTHER, _OTHER, (("production_date", False),)),
+        _category_schema(
+            Category.OTHER, _OTHER, (("production_date", False),), doc_optional_with=("info_category", "title")
+        ),
         FolderSchema(
             folder=LEDGER_FOLDER,
             category=None,
@@ -709,7 +729,7 @@ def _map(schema: FolderSchema, headers: Sequence[str]) -> HeaderMapping:
         for name in ("doc_no", "category"):
             if name not in present:
                 missing.append(_examples(schema, name))
-    elif not present.intersection(schema.doc_fields):
+    elif not present.intersection(schema.doc_fields) and schema.doc_optional_with is None:
         missing.append(_examples(schema, "doc_no"))
     date_field, weak = "", False
     for candidate, candidate_weak in schema.production_dates:

@@ -854,13 +854,19 @@ class RowValidator:
                 if n in fields and (n != "remove_doc_no" or action != LIST_IN):
                     doc_no = fields[n]
                     break
-        if not doc_no and not failed.intersection(header[n] for n in self.doc_fields):
+        derive = self.schema.doc_optional_with
+        if not doc_no and derive is None and not failed.intersection(header[n] for n in self.doc_fields):
             first = self.doc_fields[0]
             self._reject(
                 rejects, row, first, self._raw(cells, first), f"{self.label[first]}为空（必填）：文号用于识别记录"
             )
 
         production_date = self._production_date(row, fields, date_name, today, failed, rejects) if date_name else None
+        if not doc_no and derive is not None and production_date is not None:
+            # No 文号 in this kind of export: the subject, the date and what happened identify the record.
+            who = uscc or reg_no or person_id or subject_name
+            what = next((str(fields[n]) for n in derive if fields.get(n)), "")
+            doc_no = "｜".join(p for p in ("无文号", who, production_date.isoformat(), what) if p)[:256]
 
         for later, earlier in self.date_order:
             a, b = fields.get(later), fields.get(earlier)
