@@ -822,6 +822,16 @@ _GENERIC_REJECTS = (
     "bad_reg_no",
 )
 _CODE_CASES = ("lowercase_uscc", "fullwidth_uscc", "spaced_uscc")
+# Exports of these categories often carry no 文号 (gsxt shows none): a row without one is still a record.
+_DOC_OPTIONAL = frozenset(
+    {
+        Category.ABNORMAL_OPERATION,
+        Category.SERIOUS_VIOLATION,
+        Category.SPOT_CHECK,
+        Category.REGISTRATION,
+        Category.OTHER,
+    }
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Upload plan
@@ -1611,7 +1621,11 @@ def _file_name(pattern: str, today: date) -> str:
 def _build_upload(g: _Generator, plan: _FilePlan) -> UploadFile:
     cols = _HEADERS[plan.category][plan.style]
     keys = {key for key, _ in cols}
-    forced = [t for t in plan.forced if _applicable(t, keys)]
+
+    def usable(tag: str) -> bool:
+        return _applicable(tag, keys) and not (tag == "missing_doc_no" and plan.category in _DOC_OPTIONAL)
+
+    forced = [t for t in plan.forced if usable(t)]
     extra_tags = [t for t in forced if t not in ("duplicate", "correction")]
     n_rows = max(g.rows_per_file, len(extra_tags) + 3)
     n_reject = max(1, round(n_rows * 0.1)) - sum(1 for t in extra_tags if t in _REJECT_MUTATIONS)
@@ -1619,7 +1633,7 @@ def _build_upload(g: _Generator, plan: _FilePlan) -> UploadFile:
     for _ in range(max(0, n_reject)):
         for _attempt in range(len(_GENERIC_REJECTS)):
             generic = g.next_generic()
-            if _applicable(generic, keys):
+            if usable(generic):
                 tags.append(generic)
                 break
     # One normalisation case per file that has a code column, to exercise them everywhere.
