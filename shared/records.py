@@ -1007,18 +1007,28 @@ _FOOTER = re.compile(
 )
 
 
-def is_footer_row(mapping: HeaderMapping, cells: Mapping[str, Cell]) -> bool:
-    """A sign-off or total line under the table (“合计：120条”, “填表人：张三”), not a record.
+def is_layout_row(mapping: HeaderMapping, cells: Mapping[str, Cell]) -> bool:
+    """A row that belongs to the sheet's layout, not its data: the header repeated (paged exports) or a total /
+    sign-off line under the table (“合计：120条”, “填表人：张三”).
 
-    Only when every identifying column (name, code, document number) is empty and the few filled cells start
-    with such a word; anything else is a data row and is validated (and rejected with reasons if incomplete).
+    A total line only when every identifying column (name, code, document number) is empty or holds such a word
+    and at most three cells are filled; anything else is a data row and is validated (and rejected with reasons
+    if incomplete).
     """
+    filled = [(h, str(v).strip()) for h, v in cells.items() if v is not None and str(v).strip()]
+    if not filled:
+        return False
+    if len(filled) >= 2 and all(_same_header(h, v) for h, v in filled):
+        return True
+    if len(filled) > 3:
+        return False
     schema = mapping.schema
     identifying = set(schema.name_fields) | set(schema.code_fields) | set(schema.doc_fields)
-    filled = [(h, v) for h, v in cells.items() if v is not None and str(v).strip()]
-    if not filled or len(filled) > 3:
-        return False
     for header, value in filled:
-        if mapping.fields.get(header) in identifying and not _FOOTER.match(str(value).strip()):
+        if mapping.fields.get(header) in identifying and not _FOOTER.match(value):
             return False
-    return any(_FOOTER.match(str(v).strip()) for _, v in filled)
+    return any(_FOOTER.match(v) for _, v in filled)
+
+
+def _same_header(header: str, value: str) -> bool:
+    return unicodedata.normalize("NFKC", header).strip() == unicodedata.normalize("NFKC", value).strip()

@@ -47,7 +47,7 @@ from shared.ledger import (
 )
 from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
-from shared.records import CanonicalRecord, RejectReason, is_footer_row, validate_row
+from shared.records import CanonicalRecord, RejectReason, is_layout_row, validate_row
 from shared.registry import Department
 from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
@@ -107,7 +107,7 @@ class Counts:
     late: int = 0
     unattributed: int = 0
     blank_rows: int = 0
-    footer_rows: int = 0  # “合计…”/“填表人…” lines under the table: not data, listed apart like blank rows
+    layout_rows: int = 0  # repeated headers, “合计…”/“填表人…” lines: not data, counted apart like blank rows
 
     def add(self, other: dict[str, int]) -> None:
         for key, value in other.items():
@@ -373,8 +373,8 @@ def _summary_zh(c: Counts) -> str:
         text += f"；其中{c.late}行超过7个工作日归集时限"
     if c.unattributed:
         text += f"；{c.unattributed}行暂无法记于市场主体名下，待市场监管部门处理"
-    if c.footer_rows:
-        text += f"；另有{c.footer_rows}行合计或签名等表尾内容，未作为数据处理"
+    if c.layout_rows:
+        text += f"；另有{c.layout_rows}行为重复表头、合计或签名等非数据内容，未作为数据处理"
     if c.rejected:
         text += "。退回明细见同名 .rejects.csv 文件，请修改后重新上传"
     return text + "。"
@@ -455,9 +455,9 @@ class RecordSink:
         self.pending: list[tuple[int, CanonicalRecord]] = []
 
     def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None:
-        if is_footer_row(self.mapping, cells):
-            counts.read -= 1  # a total or sign-off line under the table is not a row of data
-            counts.footer_rows += 1
+        if is_layout_row(self.mapping, cells):
+            counts.read -= 1  # a repeated header, total or sign-off line is not a row of data
+            counts.layout_rows += 1
             return
         result = validate_row(self.mapping, row, cells, today=max(self.today, local_date(self.ctx.collected_at)))
         if isinstance(result, list):
