@@ -20,7 +20,7 @@ anything in between is `None` (undecided here). The ground truth assumes the upl
 * accepted rows worth a look: ``lowercase_uscc``, ``fullwidth_uscc``, ``spaced_uscc`` (normalisation),
   ``placeholder_uscc`` (00000000000000000X plus a registered 注册号: attributable by 注册号), ``unknown_subject``
   (valid code not in the register: held), ``name_mismatch`` (registered code, other name: held),
-  ``natural_person`` (自然人 with an ID number, no code: held, ID to be masked), ``list_out`` (移出 record, its
+  ``natural_person`` (自然人 with an ID number, no code: collected but not a market subject, so neither published nor held; ID masked), ``list_out`` (移出 record, its
   production date is the 移出日期), ``correction`` (same document number as an earlier row, one field changed);
 * ``duplicate`` rows (outcome "duplicate") repeat an earlier row of the same file cell for cell;
 * ledger rows: ``never_collected`` for records no upload carries (already overdue on `today`).

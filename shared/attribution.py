@@ -27,8 +27,12 @@ class AttributionResult:
     subject: Subject | None
 
 
-def attribute(uscc: str | None, reg_no: str | None, name: str, lookup: SubjectLookup) -> AttributionResult:
-    """Decide the attribution of one record."""
+def attribute(
+    uscc: str | None, reg_no: str | None, name: str, lookup: SubjectLookup, *, natural_person: bool = False
+) -> AttributionResult:
+    """Decide the attribution of one record (a natural person without any code is not a market subject)."""
+    if natural_person and not uscc and not reg_no:
+        return AttributionResult(Attribution.NATURAL_PERSON, None)
     wanted = normalize_name(name)
     for code, table in ((uscc, lookup.by_uscc), (reg_no, lookup.by_reg_no)):
         if not code:

@@ -32,8 +32,9 @@ Indicators (a rate is ``None`` when its denominator is 0 and is shown as "—"; 
 * 公示及时率 ``publication_timely_rate`` = ``published_on_time`` / ``published``: among records published by ``as_of``,
   those first published on or before the 20-working-day due date. 公示迟延 ``published_late`` is the rest.
   ``unpublished``: collected, not yet published; ``held`` of them wait because they cannot be attributed.
-* 记名率 ``attribution_rate`` = ``attributed`` / ``collected``: collected records matched to a market subject (by code,
-  or by a unique name: attribution ``matched`` or ``name_only``).
+* 记名率 ``attribution_rate`` = ``attributed`` / ``attribution_base``: collected records matched to a market subject
+  (by code, or by a unique name: attribution ``matched`` or ``name_only``), among collected records whose subject
+  is meant to be a market subject (natural persons, who have no enterprise page, are left out of both).
 * 合规率 ``compliance_rate`` = (``rows_read`` − ``rows_rejected``) / ``rows_read`` over the period's upload receipts
   (collected on a day of the period, by ``as_of``) of the departments in scope. ``uploads`` counts the receipts.
   Receipts of departments missing from ``departments`` are ignored: their region, hence their scope, is unknown.
@@ -70,7 +71,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.categories import CATEGORY_INFO, Category
-from shared.ledger import LedgerEntry
+from shared.ledger import Attribution, LedgerEntry
 from shared.monitoring import KIND_ZH, BreachKind
 from shared.regions import (
     FUJIAN_CITIES,
@@ -317,6 +318,7 @@ COUNT_KEYS: tuple[str, ...] = (
     "unpublished",
     "held",
     "attributed",
+    "attribution_base",
     "uploads",
     "rows_read",
     "rows_rejected",
@@ -360,6 +362,8 @@ class _Tally:
                 c["collected_on_time"] += 1
             else:
                 c["collected_late"] += 1
+        if e.attribution is not Attribution.NATURAL_PERSON:
+            c["attribution_base"] += 1
         if e.attribution is not None and e.attribution.publishable:
             c["attributed"] += 1
         published = _done_by(e.published_at, as_of)
@@ -386,7 +390,7 @@ class _Tally:
             "timely_rate": _rate(c["collected_on_time"], c["timely_base"]),
             "publication_timely_rate": _rate(c["published_on_time"], c["published"]),
             "compliance_rate": _rate(c["rows_read"] - c["rows_rejected"], c["rows_read"]),
-            "attribution_rate": _rate(c["attributed"], c["collected"]),
+            "attribution_rate": _rate(c["attributed"], c["attribution_base"]),
         }
 
     def row(self) -> dict[str, Any]:

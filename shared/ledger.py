@@ -38,11 +38,18 @@ class Attribution(StrEnum):
     NAME_ONLY = "name_only"  # no usable code, exactly one subject of that name
     NAME_DIFFERS = "name_differs"  # code found, name disagrees with the register: held
     CODE_UNKNOWN = "code_unknown"  # code not in the register: held
-    NO_SUBJECT = "no_subject"  # no code and no name match (e.g. a natural person): held
+    NO_SUBJECT = "no_subject"  # no code and no name match: held
+    # A natural person (自然人) is not a market subject: the record is collected (双公示 feeds carry such rows)
+    # but there is no enterprise to publish it under, so no publication clock runs and nothing waits in the queue.
+    NATURAL_PERSON = "natural_person"
 
     @property
     def publishable(self) -> bool:
         return self in (Attribution.MATCHED, Attribution.NAME_ONLY)
+
+    @property
+    def held(self) -> bool:
+        return not self.publishable and self is not Attribution.NATURAL_PERSON
 
 
 ATTRIBUTION_ZH: dict[Attribution, str] = {
@@ -51,6 +58,7 @@ ATTRIBUTION_ZH: dict[Attribution, str] = {
     Attribution.NAME_DIFFERS: "统一社会信用代码与名称不一致，待人工处理",
     Attribution.CODE_UNKNOWN: "市场主体登记库中无此代码，待人工处理",
     Attribution.NO_SUBJECT: "无法匹配市场主体，待人工处理",
+    Attribution.NATURAL_PERSON: "行政相对人为自然人，不记于市场主体名下",
 }
 
 Outcome = Literal["accepted", "corrected", "duplicate"]
@@ -141,6 +149,11 @@ class LedgerEntry(BaseModel):
         return self.collected_at is not None
 
     @property
+    def publication_required(self) -> bool:
+        """Whether the 20-day publication clock applies (not for natural persons, who have no enterprise page)."""
+        return self.attribution is not Attribution.NATURAL_PERSON
+
+    @property
     def needs_publication(self) -> bool:
         """Collected, attributable and this version not yet published."""
         return (
@@ -211,7 +224,7 @@ def decide(
         if collected_on > dues.collect_due:
             late_days = cal.working_days_between(dues.collect_due, collected_on)
     outcome: Outcome = "accepted" if first_collection else "corrected"
-    held = not attribution.publishable
+    held = attribution.held
     base = existing.model_dump() if existing is not None else {}
     entry = LedgerEntry.model_validate(
         {

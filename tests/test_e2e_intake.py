@@ -109,7 +109,12 @@ def test_late_and_unattributable_rows_match_ground_truth(stack: Any, demo: DemoD
                 assert entry.collection_late_days > 0, (f.key, e.row_number)
             if e.late_collection is False:
                 assert entry.collection_late_days == 0, (f.key, e.row_number)
-            if e.attributable is False:
+            if e.reason_hint == "natural_person":
+                # not a market subject: collected, ID masked, nothing to publish under an enterprise, not held
+                assert entry.attribution == "natural_person" and not entry.held, (f.key, e.row_number)
+                assert entry.id_number_masked and "*" in entry.id_number_masked
+                assert not entry.publication_required
+            elif e.attributable is False:
                 assert entry.held, (f.key, e.row_number)
             if e.attributable is True:
                 assert not entry.held, (f.key, e.row_number, entry.attribution)

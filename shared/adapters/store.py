@@ -59,7 +59,7 @@ class RecordStore:
         shard = shard_of(rid)
         if entry.collect_due is not None and not entry.collected:
             item["gsi1pk"], item["gsi1sk"] = f"OPENCOL#{shard}", f"{_date_key(entry.collect_due)}#{rid}"
-        if entry.collected and entry.published_at is None:
+        if entry.collected and entry.published_at is None and entry.publication_required:
             item["gsi2pk"], item["gsi2sk"] = f"OPENPUB#{shard}", f"{_date_key(entry.publish_due)}#{rid}"
         if entry.collected_at is not None:
             stamp = iso_utc(entry.collected_at)

@@ -144,6 +144,14 @@ def _audit(breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any
     return item
 
 
+PUBLICATION_KINDS = frozenset({BreachKind.PUBLICATION_OVERDUE, BreachKind.PUBLICATION_LATE})
+
+
+def applies(f: Finding, entry: LedgerEntry) -> bool:
+    """Publication findings only concern records that must be published (not natural persons')."""
+    return entry.publication_required or f.kind not in PUBLICATION_KINDS
+
+
 def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
     """A closing finding for an open breach whose condition no longer holds for its record."""
     done = entry.collected_at if breach["kind"] == BreachKind.COLLECTION_OVERDUE.value else entry.published_at
@@ -175,7 +183,7 @@ def reconcile(
         f
         for e in entries
         for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
-        if f.kind is not BreachKind.AT_RISK
+        if f.kind is not BreachKind.AT_RISK and applies(f, e)
     ]
     found = {f.breach_id for f in findings}
     existing = deps.tables.breaches.get_many(

@@ -47,7 +47,7 @@ from shared.ledger import (
 )
 from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
-from shared.records import CanonicalRecord, RejectReason, is_layout_row, validate_row
+from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
 from shared.registry import Department
 from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
@@ -496,7 +496,13 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     previous: list[LedgerEntry] = []
     audit_items: list[dict[str, Any]] = []
     for (row, rec), rid in zip(batch, ids, strict=True):
-        found = attribute(rec.uscc, rec.reg_no, rec.subject_name, lookup)
+        found = attribute(
+            rec.uscc,
+            rec.reg_no,
+            rec.subject_name,
+            lookup,
+            natural_person=rec.subject_kind == SubjectKind.NATURAL_PERSON,
+        )
         dues = compute_dues(rec.production_date, ctx.producer_is_regulator, deps.calendar)
         decision = decide(
             state.get(rid),

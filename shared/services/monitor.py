@@ -25,7 +25,14 @@ from shared.notices import Digest, DigestItem, breach_list_url, compose_digest
 from shared.observability import logger, metrics
 from shared.regions import region_name
 from shared.services.context import CALENDAR_PK, Deps, load_calendar
-from shared.services.findings import BreachChanges, _audit, apply_findings, obligation_of, resolved_finding
+from shared.services.findings import (
+    BreachChanges,
+    _audit,
+    applies,
+    apply_findings,
+    obligation_of,
+    resolved_finding,
+)
 from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride
 
@@ -64,7 +71,7 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
 
     findings: list[Finding] = []
     for entry in entries.values():
-        findings += evaluate(obligation_of(entry), as_of, cal, at_risk_days=at_risk)
+        findings += [f for f in evaluate(obligation_of(entry), as_of, cal, at_risk_days=at_risk) if applies(f, entry)]
     found = {f.breach_id for f in findings}
     # An open breach its record no longer produces (an at-risk record now done or overdue) closes.
     for bid, breach in open_breaches.items():
