@@ -132,6 +132,7 @@ class LedgerEntry(BaseModel):
     rejected_by_regulator: str = ""  # a held record the regulator rejected (reason sent back to the department)
     published_at: datetime | None = None
     published_version: int = 0
+    published_source: str = ""  # what published it: "guiji" (the run) or the confirmation upload's id
     version: int = 0  # 0: expected from a production ledger, never collected
     digest: str = ""
     source_key: str = ""

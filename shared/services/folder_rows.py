@@ -107,14 +107,18 @@ class PublishedSink:
             )
             return
         if entry.published_version >= entry.version:
-            counts.duplicates += 1
+            # This very upload applied it before a crash: a replay keeps its first outcome.
+            if entry.published_source == self.ctx.upload_id:
+                counts.accepted += 1
+            else:
+                counts.duplicates += 1
             return
         mark_published(
             [entry],
             result.published_at,
             self.deps,
             actor=f"department:{self.ctx.department}",
-            source=self.ctx.source_key,
+            source=self.ctx.upload_id,
         )
         counts.accepted += 1
 

@@ -66,7 +66,11 @@ def mark_published(
     for entry in entries:
         first = entry.published_at is None
         updated = entry.model_copy(
-            update={"published_at": entry.published_at or instant, "published_version": entry.version}
+            update={
+                "published_at": entry.published_at or instant,
+                "published_version": entry.version,
+                "published_source": source,
+            }
         )
         event = "published" if first else "published_update"
         item, updated = _audit_item(
