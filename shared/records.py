@@ -342,6 +342,21 @@ def _enum_text(value: Cell) -> str:
 Converter = Callable[[Cell], str | None]
 
 
+def _code_list(col: str, allowed: Mapping[str, str], shown: str) -> Callable[[Cell], str | None]:
+    """A converter for a closed code list: blank → None, a known value → its canonical text, else a reason."""
+
+    def convert(v: Cell) -> str | None:
+        s = _enum_text(v)
+        if not s or s in _EMPTY_WORDS:
+            return None
+        hit = allowed.get(s)
+        if hit is None:
+            raise _BadValueError(f"{col}填写的“{s}”无效，应为：{shown}")
+        return hit
+
+    return convert
+
+
 def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
     """A closure that validates and normalises one column's cells (raises _BadValueError)."""
     kind, max_len, col = spec.kind, spec.max_len, f"“{header}”"
@@ -548,30 +563,10 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
         return penalty_kind
 
     if kind is FieldKind.STATUS:
-
-        def status(v: Cell) -> str | None:
-            s = _enum_text(v)
-            if not s or s in _EMPTY_WORDS:
-                return None
-            hit = _STATUS_MAP.get(s)
-            if hit is None:
-                raise _BadValueError(f"{col}填写的“{s}”无效，应为：0正常、1撤销、2异议、3其他")
-            return hit
-
-        return status
+        return _code_list(col, _STATUS_MAP, "0正常、1撤销、2异议、3其他")
 
     if kind is FieldKind.SUBJECT_CATEGORY:
-
-        def subject_category(v: Cell) -> str | None:
-            s = _enum_text(v)
-            if not s or s in _EMPTY_WORDS:
-                return None
-            hit = _SUBJECT_CATEGORY_MAP.get(s)
-            if hit is None:
-                raise _BadValueError(f"{col}填写的“{s}”无效，应为：法人及非法人组织、自然人、个体工商户")
-            return hit
-
-        return subject_category
+        return _code_list(col, _SUBJECT_CATEGORY_MAP, "法人及非法人组织、自然人、个体工商户")
 
     if kind is FieldKind.ACTION:
 
