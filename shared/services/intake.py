@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -29,14 +29,8 @@ from pydantic import BaseModel
 from shared.adapters.messaging import ObjectInfo
 from shared.adapters.store import GENESIS, AuditLog
 from shared.attribution import attribute
-from shared.categories import CATEGORY_INFO, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
-from shared.columns import (
-    HeaderError,
-    looks_like_header,
-    looks_like_ledger_header,
-    looks_like_published_header,
-    map_headers,
-)
+from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
+from shared.columns import HeaderError, looks_like_folder_header, map_headers
 from shared.ledger import (
     ATTRIBUTION_ZH,
     LedgerEntry,
@@ -184,7 +178,10 @@ def _collected_at(info: ObjectInfo, deps: Deps) -> datetime:
     """When the upload reached the regulator: the object's creation instant (UTC)."""
     override = info.metadata.get("collected-at")
     if override and deps.settings.allow_backdated_uploads:
-        return parse_iso_utc(override)
+        try:
+            return parse_iso_utc(override)
+        except ValueError:
+            logger.warning("ignoring unreadable collected-at metadata", extra={"value": override})
     return info.last_modified
 
 
@@ -195,28 +192,20 @@ def _check_department(parts: KeyParts, info: ObjectInfo, deps: Deps) -> Departme
     uploader = info.metadata.get("department", "")
     if uploader and uploader != parts.department:
         raise FileRefusedError(f"部门“{uploader}”不得上传至其他部门（{parts.department}）的目录，上传被拒绝")
-    known = {c.value for c in Category} | {LEDGER_FOLDER, PUBLISHED_FOLDER}
-    if parts.folder not in known:
-        allowed = "、".join(sorted(known))
+    if parts.folder not in INTAKE_FOLDERS:
+        allowed = "、".join(sorted(INTAKE_FOLDERS))
         raise FileRefusedError(f"信息类别“{parts.folder}”无法识别，目录名应为以下之一：{allowed}")
     if parts.folder == PUBLISHED_FOLDER and not department.is_regulator:
         raise FileRefusedError("只有市场监管部门可以上传公示确认信息（published 目录）")
     return department
 
 
-def _open(path: Path, parts: KeyParts) -> tuple[Table, Callable[[Sequence[str]], bool]]:
-    if parts.folder == LEDGER_FOLDER:
-        is_header = looks_like_ledger_header
-    elif parts.folder == PUBLISHED_FOLDER:
-        is_header = looks_like_published_header
-    else:
-        category = Category(parts.folder)
-
-        def is_header(cells: Sequence[str]) -> bool:
-            return bool(looks_like_header(category, cells))
+def _open(path: Path, parts: KeyParts) -> Table:
+    def is_header(cells: Sequence[str]) -> bool:
+        return bool(looks_like_folder_header(parts.folder, cells))
 
     try:
-        return open_table(path, parts.file_name, is_header), is_header
+        return open_table(path, parts.file_name, is_header)
     except MalformedFileError as exc:
         raise FileRefusedError(exc.reason_zh) from exc
 
@@ -230,7 +219,7 @@ def _process_file(
     path: Path,
     deps: Deps,
 ) -> ChunkOutcome:
-    table, _ = _open(path, parts)
+    table = _open(path, parts)
     ctx = UploadContext(
         upload_id=uid,
         department=department.code,
