@@ -14,6 +14,12 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# CI explores the same examples every run (a landing must not depend on luck); local runs keep exploring.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # Nothing may reach real AWS, whatever the developer's shell holds.
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
