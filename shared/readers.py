@@ -1,4 +1,4 @@
-"""Streaming readers for uploaded record files: CSV (UTF-8 or GB18030), XLSX (first sheet) and JSON Lines.
+"""Streaming readers for uploaded record files: CSV (UTF-8 or GB18030), XLSX (the first sheet with a header) and JSON Lines.
 
 ``open_table`` sniffs the format, checks the encoding of the whole file and finds the header row; ``Table.rows``
 then re-reads the file and yields one ``{header: value}`` dict per data row with the row number a clerk sees.
@@ -75,6 +75,8 @@ class Table:
     delimiter: str | None = None  # CSV only
     first_column: int = 1  # 1-based column of the first cell the reader returns (XLSX sheets may start right of A)
     blank_rows: int = 0  # completely blank data rows met by the latest ``rows`` iteration (not yielded)
+    sheet_index: int = 0  # XLSX: the worksheet holding the table (the first one with a header row)
+    sheet_name: str | None = None
     _sheet: CalamineSheet | None = field(default=None, init=False, repr=False, compare=False)
 
     def rows(self, start: int = 0) -> Iterator[tuple[int, Row]]:
@@ -134,7 +136,7 @@ class Table:
     def _xlsx_rows(self, start: int) -> Iterator[tuple[int, Row]]:
         headers = self.headers
         if self._sheet is None:
-            self._sheet = _first_sheet(self.path)
+            self._sheet = _sheets(self.path)[self.sheet_index][1]
         rows = self._sheet.iter_rows()
         row_no = self.header_row
         deque(islice(rows, row_no), maxlen=0)
@@ -401,29 +403,37 @@ def _unclosed_quote_reason(row_no: int, extra_lines: int) -> str:
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 
-def _first_sheet(path: Path) -> CalamineSheet:
+def _sheets(path: Path) -> list[tuple[str, CalamineSheet]]:
     try:
         workbook = CalamineWorkbook.from_path(path)
         if not workbook.sheet_names:
             raise MalformedFileError("Excel工作簿中没有工作表：请把数据放在第一张工作表后重新上传")
-        return workbook.get_sheet_by_index(0)
+        return [(name, workbook.get_sheet_by_index(i)) for i, name in enumerate(workbook.sheet_names)]
     except CalamineError as exc:
         raise MalformedFileError("Excel文件已损坏、加密或不完整，无法读取：" + _SAVE_AS) from exc
 
 
 def _open_xlsx(path: Path, is_header: Callable[[Sequence[str]], bool], max_scan: int) -> Table:
-    sheet = _first_sheet(path)
-    if sheet.start is None:
-        raise MalformedFileError(f"Excel工作簿的第一张工作表“{sheet.name}”是空的：请把数据放在第一张工作表后重新上传")
-    # iter_rows starts at row 1 but at the sheet's first used column, so columns are offset by start[1].
-    first_column = sheet.start[1] + 1
-    for row_no, raw in enumerate(islice(sheet.iter_rows(), max_scan), 1):
-        cells = [_cell_text(_xlsx_cell(v)) for v in raw]
-        if any(cells) and is_header(cells):
-            table = Table("xlsx", None, _make_headers(cells, first_column), row_no, path, first_column=first_column)
-            table._sheet = sheet  # reuse the loaded sheet for the first rows() call
-            return table
-    raise _no_header_error(max_scan, f"（只读取第一张工作表“{sheet.name}”）")
+    """The table of the first worksheet that has a header row (government templates often open with a
+    “填表说明” sheet before the data)."""
+    sheets = _sheets(path)
+    for index, (name, sheet) in enumerate(sheets):
+        if sheet.start is None:
+            continue
+        # iter_rows starts at row 1 but at the sheet's first used column, so columns are offset by start[1].
+        first_column = sheet.start[1] + 1
+        for row_no, raw in enumerate(islice(sheet.iter_rows(), max_scan), 1):
+            cells = [_cell_text(_xlsx_cell(v)) for v in raw]
+            if any(cells) and is_header(cells):
+                headers = _make_headers(cells, first_column)
+                table = Table("xlsx", None, headers, row_no, path, first_column=first_column, sheet_index=index)
+                table.sheet_name = name
+                table._sheet = sheet  # reuse the loaded sheet for the first rows() call
+                return table
+    if all(sheet.start is None for _, sheet in sheets):
+        raise MalformedFileError(f"Excel工作簿的工作表“{sheets[0][0]}”是空的：请把数据放在第一张工作表后重新上传")
+    names = "、".join(f"“{name}”" for name, _ in sheets)
+    raise _no_header_error(max_scan, f"（已查找全部工作表：{names}）")
 
 
 def _xlsx_cell(value: Any) -> Cell:

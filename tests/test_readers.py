@@ -376,13 +376,34 @@ def test_xlsx_without_header_names_the_sheet(tmp_path: Path) -> None:
     assert "未找到表头" in reason(excinfo) and "“汇总”" in reason(excinfo)
 
 
-def test_xlsx_empty_first_sheet(tmp_path: Path) -> None:
+def test_xlsx_without_a_header_on_any_sheet(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    wb.create_sheet("数据")["A1"] = USCC
+    wb.create_sheet("数据")["A1"] = "备注：本月无数据"
     wb.save(path := tmp_path / "e.xlsx")
     with pytest.raises(MalformedFileError) as excinfo:
         open_table(path, "e.xlsx", is_header)
-    assert "第一张工作表" in reason(excinfo) and "是空的" in reason(excinfo)
+    assert "未找到表头" in reason(excinfo) and "“数据”" in reason(excinfo)
+
+
+def test_xlsx_empty_workbook(tmp_path: Path) -> None:
+    openpyxl.Workbook().save(path := tmp_path / "e.xlsx")
+    with pytest.raises(MalformedFileError) as excinfo:
+        open_table(path, "e.xlsx", is_header)
+    assert "是空的" in reason(excinfo)
+
+
+def test_xlsx_data_after_an_instructions_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "填表说明"
+    wb.active["A1"] = "请在第二张工作表填写数据，日期格式为YYYY-MM-DD"
+    data = wb.create_sheet("数据")
+    data.append(["行政相对人名称", "统一社会信用代码", "行政处罚决定书文号"])
+    data.append(["福州某某科技有限公司", USCC, "榕市监罚〔2026〕1号"])
+    wb.save(path := tmp_path / "s.xlsx")
+    table = open_table(path, "s.xlsx", is_header)
+    assert table.sheet_name == "数据" and table.header_row == 1
+    rows = list(table.rows())
+    assert [n for n, _ in rows] == [2] and rows[0][1]["统一社会信用代码"] == USCC
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:

@@ -334,6 +334,7 @@ def _finalize(
         "format": table.format,
         "encoding": table.encoding,
         "header_row": table.header_row,
+        "sheet": table.sheet_name,
         "collected_at": iso_utc(collected_at),
         "collected_on": local_date(collected_at).isoformat(),
         "counts": total.as_dict(),
