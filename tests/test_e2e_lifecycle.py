@@ -315,3 +315,12 @@ def test_large_file_is_processed_in_chunks_with_one_receipt(env: Any, monkeypatc
     assert receipt["counts"]["blank_rows"] == 1
     chunks = env.deps.tables.control.query(f"UPLOAD#{receipt['upload_id']}", "CHUNK#")
     assert len(chunks) == 3
+
+
+def test_department_folder_typed_in_lower_case_is_recognised(env: Any) -> None:
+    folder = h.ENV_DEPT.lower()
+    receipt = env.upload(
+        folder, "penalty", "lower.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕70号", "2024-09-27")])
+    )
+    assert receipt["status"] == "completed" and receipt["department"] == h.ENV_DEPT
+    assert env.deps.tables.records.get(_rid("闽环罚〔2024〕70号")) is not None

@@ -31,6 +31,7 @@ from shared.adapters.store import GENESIS, AuditLog
 from shared.attribution import attribute
 from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
 from shared.columns import HeaderError, looks_like_folder_header, map_headers
+from shared.identifiers import normalize_code
 from shared.ledger import (
     ATTRIBUTION_ZH,
     LedgerEntry,
@@ -186,11 +187,12 @@ def _collected_at(info: ObjectInfo, deps: Deps) -> datetime:
 
 
 def _check_department(parts: KeyParts, info: ObjectInfo, deps: Deps) -> Department:
-    department = deps.tables.registry.department(parts.department)
+    # A folder typed by hand may be lower-case or full-width: look the code up as the registry writes it.
+    department = deps.tables.registry.department(normalize_code(parts.department) or parts.department)
     if department is None:
         raise FileRefusedError(f"部门“{parts.department}”未在部门登记表中登记，上传被拒绝，请联系市场监管部门登记")
-    uploader = info.metadata.get("department", "")
-    if uploader and uploader != parts.department:
+    uploader = normalize_code(info.metadata.get("department", "")) or ""
+    if uploader and uploader != department.code:
         raise FileRefusedError(f"部门“{uploader}”不得上传至其他部门（{parts.department}）的目录，上传被拒绝")
     if parts.folder not in INTAKE_FOLDERS:
         allowed = "、".join(sorted(INTAKE_FOLDERS))
