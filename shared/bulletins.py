@@ -71,6 +71,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.categories import CATEGORY_INFO, Category
+from shared.exports import excel_safe
 from shared.ledger import Attribution, LedgerEntry
 from shared.monitoring import KIND_ZH, BreachKind
 from shared.regions import (
@@ -1017,32 +1018,24 @@ def render_json(b: Bulletin) -> bytes:
     return json.dumps(b.model_dump(mode="json"), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_text(value: str) -> str:
-    # Excel runs a cell starting with = + - @ as a formula; names come from uploads, so defuse them.
-    return "'" + value if value.startswith(_CSV_FORMULA_START) else value
-
-
 def render_csv(b: Bulletin) -> bytes:
     """The department and region ranking tables as one CSV (UTF-8 with BOM, CRLF) that Excel opens directly."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow([_csv_text(b.title)])
+    w.writerow([excel_safe(b.title)])
     w.writerow([f"统计期间：{b.period.span_zh}", f"数据截至：{_date_zh(b.as_of)}"])
     w.writerow([])
     w.writerow(["各部门情况"])
     w.writerow(["排名", "部门", "部门统一社会信用代码", "所属地区", "行政区划代码", *_UNIT_HEADER, "整改原因"])
     for r in b.by_department:
         cells = [_rank_cell(r), r["name"], r["code"], r["region_name"], r["region_code"], *_unit_cells(r)]
-        w.writerow([_csv_text(c) for c in cells] + [_csv_text("；".join(r["rectification_reasons"]))])
+        w.writerow([excel_safe(c) for c in cells] + [excel_safe("；".join(r["rectification_reasons"]))])
     w.writerow([])
     w.writerow(["各地区情况"])
     w.writerow(["排名", "地区", "行政区划代码", "部门数", *_UNIT_HEADER, "整改原因"])
     for r in b.by_region:
         cells = [_rank_cell(r), r["name"], r["code"], str(r["departments"]), *_unit_cells(r)]
-        w.writerow([_csv_text(c) for c in cells] + [_csv_text("；".join(r["rectification_reasons"]))])
+        w.writerow([excel_safe(c) for c in cells] + [excel_safe("；".join(r["rectification_reasons"]))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

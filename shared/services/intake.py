@@ -31,6 +31,7 @@ from shared.adapters.store import GENESIS, AuditLog
 from shared.attribution import attribute
 from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
 from shared.columns import HeaderError, looks_like_folder_header, map_headers
+from shared.exports import excel_safe
 from shared.identifiers import normalize_code
 from shared.ledger import (
     ATTRIBUTION_ZH,
@@ -413,18 +414,13 @@ def write_failure_receipt(ref: UploadRef, reason: str, deps: Deps) -> None:
     deps.objects.put_json(deps.settings.intake_bucket, base + ".json", receipt)
 
 
-def _neutralise(value: str) -> str:
-    """Stop spreadsheet formula injection: a leading = + - @ (or tab/CR) is prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def reject_csv(rejects: Sequence[dict[str, Any]]) -> bytes:
     """The reject report: UTF-8 with BOM so Excel opens it correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["行号", "列名", "值", "退回原因"])
     for r in sorted(rejects, key=lambda r: (r["row"], r["column"])):
-        writer.writerow([r["row"], _neutralise(str(r["column"])), _neutralise(str(r["value"])), r["reason"]])
+        writer.writerow([r["row"], excel_safe(str(r["column"])), excel_safe(str(r["value"])), r["reason"]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

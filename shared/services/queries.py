@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, field_validator
 
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
+from shared.exports import excel_safe
 from shared.monitoring import BreachKind
 from shared.regions import city_of, in_jurisdiction, region_level
 from shared.services.context import Deps
@@ -163,13 +164,15 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> str:
     writer = csv.writer(out)
     writer.writerow(cols)
     for row in rows:
-        writer.writerow(
-            [
-                "；".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
-                for v in (row.get(c) for c in cols)
-            ]
-        )
+        writer.writerow([_cell(row.get(c)) for c in cols])
     return "\ufeff" + out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = "；".join(map(str, value)) if isinstance(value, list) else str(value)
+    return excel_safe(text)
 
 
 def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
