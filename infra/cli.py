@@ -194,10 +194,6 @@ def registry_load(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
-def _receipt_key(department: str, category: str, name: str) -> str:
-    return f"receipts/{department}/{category}/{name}.json"
-
-
 def put_upload(
     deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
 ) -> str:
@@ -212,20 +208,32 @@ def put_upload(
     return key
 
 
-def wait_receipt(deps: Any, key: str, timeout: float = 600, *, quiet: bool = False) -> dict[str, Any]:
-    """Poll for a receipt; show progress on stderr while the intake function works."""
+def wait_receipt(deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False) -> dict[str, Any]:
+    """Wait for the receipt of *this* version of an upload (an older receipt of the same file name does not
+    count), showing how many rows the intake function has handled so far."""
+    from shared.services.intake import receipt_key_of, upload_id_of
+
+    bucket = deps.settings.intake_bucket
+    info = deps.objects.head(bucket, upload_key)
+    if info is None:
+        raise CliError(f"上传的文件不存在：{upload_key}")
+    uid = upload_id_of(bucket, upload_key, info.etag)
+    key = receipt_key_of(upload_key)
     deadline = time.monotonic() + timeout
-    shown = quiet
+    shown = ""
     while time.monotonic() < deadline:
-        blob = deps.objects.get_bytes(deps.settings.intake_bucket, key)
-        if blob:
+        blob = deps.objects.get_bytes(bucket, key)
+        receipt: dict[str, Any] = json.loads(blob) if blob else {}
+        if receipt.get("upload_id") == uid:
             if shown and not quiet:
                 print(file=sys.stderr)
-            receipt: dict[str, Any] = json.loads(blob)
             return receipt
         if not quiet:
-            print(".", end="", file=sys.stderr, flush=True)
-            shown = True
+            rows = sum(int(c.get("rows", 0)) for c in deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#"))
+            line = f"\r  processing … {rows:,} rows handled" if rows else "\r  processing …"
+            if line != shown:
+                print(line, end="", file=sys.stderr, flush=True)
+                shown = line
         time.sleep(0.5)
     raise CliError(f"等待回执超时：{key}")
 
@@ -239,7 +247,7 @@ def upload(args: argparse.Namespace) -> int:
     print(f"uploaded s3://{deps.settings.intake_bucket}/{key}")
     if args.no_wait:
         return 0
-    receipt = wait_receipt(deps, _receipt_key(args.department, args.category, path.name))
+    receipt = wait_receipt(deps, key)
     print(receipt.get("message", ""))
     _print_json(receipt.get("counts", {}))
     if receipt.get("rejects_key"):

@@ -50,7 +50,7 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
         keys.append(put_upload(deps, f.content, f.department_code, f.category, f.file_name))
     receipts: list[dict[str, Any]] = []
     for n, key in enumerate(keys, start=1):
-        receipts.append(wait_receipt(deps, "receipts/" + key.removeprefix("incoming/") + ".json", quiet=True))
+        receipts.append(wait_receipt(deps, key, quiet=True))
         _progress(n, len(keys), "receipts")
     totals: dict[str, int] = {}
     refused = 0

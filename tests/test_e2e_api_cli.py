@@ -335,3 +335,33 @@ def test_bulletin_written_in_four_formats_announced_once_and_served(env: Any, ap
     assert status == 200 and body["totals"]["collected"] == 2
     assert _get(f"{api}/bulletins/350200/2024-09", token(env, "supervisor", region="350100"))[0] == 403
     assert main(["invoke", "bulletin", "--period", "2024-13"]) == 2
+
+
+def test_cli_upload_waits_for_the_receipt_of_this_very_upload(env: Any, tmp_path: Path, capsys: Any) -> None:
+    import threading
+
+    from infra.cli import main
+    from infra.localrun import Poller
+
+    path = tmp_path / "same-name.csv"
+    stop = threading.Event()
+    poller = Poller(env.env["INTAKE_QUEUE_URL"], "intake_upload")
+
+    def serve() -> None:  # what the local stack's poller does in the background
+        while not stop.is_set():
+            if not poller.poll_once(wait=0):
+                stop.wait(0.1)
+
+    worker = threading.Thread(target=serve)
+    worker.start()
+    try:
+        path.write_bytes(h.csv_bytes([h.penalty_row("闽环罚〔2024〕80号", "2024-09-27")]))
+        assert main(["upload", str(path), "--department", h.ENV_DEPT, "--category", "penalty"]) == 0
+        assert '"accepted": 1' in capsys.readouterr().out
+        # the same file name with changed content: the earlier receipt must not be taken for this one
+        path.write_bytes(h.csv_bytes([h.penalty_row("闽环罚〔2024〕80号", "2024-09-27", content="更正")]))
+        assert main(["upload", str(path), "--department", h.ENV_DEPT, "--category", "penalty"]) == 0
+        assert '"corrected": 1' in capsys.readouterr().out
+    finally:
+        stop.set()
+        worker.join()

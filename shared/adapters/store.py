@@ -372,7 +372,7 @@ class ControlStore:
     ) -> None:
         self.table.put(item, condition=condition, values=values, names=names)
 
-    def query(self, pk: str, prefix: str = "") -> list[Item]:
+    def items(self, pk: str, prefix: str = "") -> list[Item]:
         if prefix:
             return list(self.table.query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": prefix}))
         return list(self.table.query("pk = :p", {":p": pk}))
@@ -381,7 +381,7 @@ class ControlStore:
         self.table.put({"pk": "JOB", "sk": job, "last_success": iso_utc(utc_now()), "as_of": str(as_of), **detail})
 
     def heartbeats(self) -> dict[str, Item]:
-        return {i["sk"]: i for i in self.query("JOB")}
+        return {i["sk"]: i for i in self.items("JOB")}
 
 
 class BreachStore:

@@ -29,7 +29,7 @@ class Deps:
 
 def load_calendar(tables: Tables) -> WorkCalendar:
     """The bundled calendar plus every override an operator loaded (``guiji calendar load``)."""
-    overrides = [CalendarOverride.model_validate(item["override"]) for item in tables.control.query(CALENDAR_PK)]
+    overrides = [CalendarOverride.model_validate(item["override"]) for item in tables.control.items(CALENDAR_PK)]
     return WorkCalendar.build(overrides)
 
 

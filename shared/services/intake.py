@@ -132,6 +132,12 @@ def split_key(key: str) -> KeyParts | None:
     return KeyParts(parts[1], parts[2], parts[3])
 
 
+def receipt_key_of(upload_key: str) -> str:
+    """Where the receipt of an upload is written (also for keys outside the expected layout)."""
+    parts = split_key(upload_key)
+    return (parts.receipt_base if parts else RECEIPTS_PREFIX + upload_key.removeprefix("incoming/")) + ".json"
+
+
 def upload_id_of(bucket: str, key: str, etag: str) -> str:
     return hashlib.sha256(f"{bucket}\x1f{key}\x1f{etag}".encode()).hexdigest()[:24]
 
@@ -307,7 +313,7 @@ def _finalize(
     deps: Deps,
 ) -> Counts:
     """Sum the chunks, write the receipt and the reject report, mark the upload done."""
-    chunks = deps.tables.control.query(f"UPLOAD#{uid}", "CHUNK#")
+    chunks = deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#")
     total = Counts()
     notes: list[str] = []
     for chunk in chunks:
@@ -402,16 +408,16 @@ def _refuse(
 
 def write_failure_receipt(ref: UploadRef, reason: str, deps: Deps) -> None:
     """For the dead-letter handler: the file failed every retry; tell the department, never silently."""
-    parts = split_key(ref.key)
-    base = parts.receipt_base if parts else RECEIPTS_PREFIX + ref.key.removeprefix("incoming/")
+    info = deps.objects.head(ref.bucket, ref.key)
     receipt = {
         "status": "failed",
+        "upload_id": upload_id_of(ref.bucket, ref.key, info.etag) if info else None,
         "message": "文件处理失败（已多次重试），已转交运维人员处理，无需重复上传。" + reason,
         "source_key": ref.key,
         "errors": [reason],
         "generated_at": iso_utc(utc_now()),
     }
-    deps.objects.put_json(deps.settings.intake_bucket, base + ".json", receipt)
+    deps.objects.put_json(deps.settings.intake_bucket, receipt_key_of(ref.key), receipt)
 
 
 def reject_csv(rejects: Sequence[dict[str, Any]]) -> bytes:
