@@ -342,6 +342,21 @@ def _enum_text(value: Cell) -> str:
 Converter = Callable[[Cell], str | None]
 
 
+def _code_converter(problem_of: Callable[[str], str | None], *, prefix: str = "") -> Callable[[Cell], str | None]:
+    """A converter for an identifier column: normalise (case, full width, spaces, placeholders), then check."""
+
+    def convert(v: Cell) -> str | None:
+        code = normalize_code(v)
+        if code is None:
+            return None
+        problem = problem_of(code)
+        if problem:
+            raise _BadValueError(prefix + problem)
+        return code
+
+    return convert
+
+
 def _code_list(col: str, allowed: Mapping[str, str], shown: str) -> Callable[[Cell], str | None]:
     """A converter for a closed code list: blank → None, a known value → its canonical text, else a reason."""
 
@@ -400,47 +415,16 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
         return doc_no
 
     if kind is FieldKind.USCC:
-
-        def uscc(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            # A 注册号 in the credit-code column (“统一社会信用代码/注册号”) is moved to reg_no by the row rules.
-            if len(code) != 18 and code.isdigit() and 13 <= len(code) <= 15:
-                problem = reg_no_problem(code)
-            else:
-                problem = uscc_problem(code)
-            if problem:
-                raise _BadValueError(problem)
-            return code
-
-        return uscc
+        # A 注册号 in the credit-code column (“统一社会信用代码/注册号”) is moved to reg_no by the row rules.
+        return _code_converter(
+            lambda c: reg_no_problem(c) if len(c) != 18 and c.isdigit() and 13 <= len(c) <= 15 else uscc_problem(c)
+        )
 
     if kind is FieldKind.AUTH_USCC:
-
-        def auth_uscc(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            problem = uscc_problem(code)
-            if problem:
-                raise _BadValueError(f"{col}：{problem}")
-            return code
-
-        return auth_uscc
+        return _code_converter(uscc_problem, prefix=f"{col}：")
 
     if kind is FieldKind.REG_NO:
-
-        def reg_no(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            problem = uscc_problem(code) if len(code) == 18 else reg_no_problem(code)
-            if problem:
-                raise _BadValueError(problem)
-            return code
-
-        return reg_no
+        return _code_converter(lambda c: uscc_problem(c) if len(c) == 18 else reg_no_problem(c))
 
     if kind is FieldKind.ORG_CODE:
 

@@ -59,3 +59,21 @@ def csv_bytes(
     writer.writerow(headers)
     writer.writerows(rows)
     return out.getvalue().encode(encoding)
+
+
+def upload_penalty(
+    stack: Any,
+    file_name: str,
+    doc_no: str,
+    produced: str,
+    *,
+    dept: str = ENV_DEPT,
+    collected_at: str | None = None,
+    **row: str,
+) -> dict[str, Any]:
+    """Upload a one-row penalty file as ``dept`` and return its receipt."""
+    return dict(
+        stack.upload(
+            dept, "penalty", file_name, csv_bytes([penalty_row(doc_no, produced, **row)]), collected_at=collected_at
+        )
+    )

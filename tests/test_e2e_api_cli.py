@@ -81,13 +81,7 @@ def _post(url: str, body: dict[str, Any], tok: str | None = None) -> tuple[int, 
 
 
 def _overdue_record(env: Any, doc_no: str = "闽环罚〔2024〕11号", **kw: str) -> str:
-    env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        f"{doc_no}.csv",
-        h.csv_bytes([h.penalty_row(doc_no, "2024-09-27", **kw)]),
-        collected_at=ON_TIME,
-    )
+    h.upload_penalty(env, f"{doc_no}.csv", doc_no, "2024-09-27", **kw, collected_at=ON_TIME)
     monitor.run_scan(date(2024, 10, 31), env.deps)
     return record_id(h.ENV_DEPT, "penalty", doc_no)
 
@@ -160,13 +154,7 @@ def test_regulator_rejects_a_held_record_back_to_the_department(env: Any) -> Non
 
 def test_roles_and_jurisdiction(env: Any, api: str) -> None:
     _overdue_record(env, "闽环罚〔2024〕50号")  # the province environment department
-    env.upload(
-        h.CITY_DEPT,
-        "penalty",
-        "c.csv",
-        h.csv_bytes([h.penalty_row("榕环罚〔2024〕50号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
+    h.upload_penalty(env, "c.csv", "榕环罚〔2024〕50号", "2024-09-27", dept=h.CITY_DEPT, collected_at=ON_TIME)
     monitor.run_scan(date(2024, 10, 31), env.deps)
     assert _get(f"{api}/breaches", tok="")[0] == 401
     assert _get(f"{api}/breaches", tok="v1.forged.token")[0] == 401
@@ -207,11 +195,12 @@ def test_publication_confirmations_and_republishing_a_correction(env: Any) -> No
     refused = env.upload(h.ENV_DEPT, "published", "mine.csv", confirm)
     assert refused["status"] == "refused"
     # a correction of a published record is published again, as an update
-    env.upload(
-        h.ENV_DEPT,
-        "penalty",
+    h.upload_penalty(
+        env,
         "fix.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕30号", "2024-09-27", content="更正后的处罚内容")]),
+        "闽环罚〔2024〕30号",
+        "2024-09-27",
+        content="更正后的处罚内容",
         collected_at="2024-11-02T02:00:00Z",
     )
     report = publication.run_publication(env.deps, now=datetime(2024, 11, 3, tzinfo=UTC))
@@ -306,12 +295,8 @@ def test_bulletin_written_in_four_formats_announced_once_and_served(env: Any, ap
     from infra.cli import main
 
     _overdue_record(env, "闽环罚〔2024〕60号")
-    env.upload(
-        h.CITY_DEPT,
-        "penalty",
-        "late.csv",
-        h.csv_bytes([h.penalty_row("榕环罚〔2024〕60号", "2024-09-27")]),
-        collected_at="2024-10-16T02:00:00Z",
+    h.upload_penalty(
+        env, "late.csv", "榕环罚〔2024〕60号", "2024-09-27", dept=h.CITY_DEPT, collected_at="2024-10-16T02:00:00Z"
     )
     capsys.readouterr()
     assert main(["invoke", "bulletin", "--period", "2024-09", "--scope", "350000", "--as-of", "2024-10-31"]) == 0

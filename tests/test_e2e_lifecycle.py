@@ -55,20 +55,8 @@ def _inbox(stack: Any) -> list[dict[str, Any]]:
 
 
 def test_worked_example_collection_on_time_and_late(env: Any) -> None:
-    r1 = env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "a.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕1号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
-    r2 = env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "b.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕2号", "2024/9/27")]),
-        collected_at=LATE,
-    )
+    r1 = h.upload_penalty(env, "a.csv", "闽环罚〔2024〕1号", "2024-09-27", collected_at=ON_TIME)
+    r2 = h.upload_penalty(env, "b.csv", "闽环罚〔2024〕2号", "2024/9/27", collected_at=LATE)
     assert r1["counts"]["late"] == 0 and r2["counts"]["late"] == 1
     on_time = env.deps.tables.records.get(_rid("闽环罚〔2024〕1号"))
     late = env.deps.tables.records.get(_rid("闽环罚〔2024〕2号"))
@@ -81,13 +69,7 @@ def test_worked_example_collection_on_time_and_late(env: Any) -> None:
 
 
 def test_publication_overdue_opens_then_closes_as_late_and_rescan_changes_nothing(env: Any) -> None:
-    env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "a.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕7号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
+    h.upload_penalty(env, "a.csv", "闽环罚〔2024〕7号", "2024-09-27", collected_at=ON_TIME)
     report = monitor.run_scan(date(2024, 10, 31), env.deps)
     assert report.opened >= 1
     overdue = _breach(env, "publication_overdue", "闽环罚〔2024〕7号")
@@ -104,11 +86,13 @@ def test_publication_overdue_opens_then_closes_as_late_and_rescan_changes_nothin
 
 
 def test_held_record_waits_past_its_due_date_until_the_regulator_resolves_it(env: Any) -> None:
-    receipt = env.upload(
-        h.ENV_DEPT,
-        "penalty",
+    receipt = h.upload_penalty(
+        env,
         "held.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕9号", "2024-09-27", name="福州未登记贸易有限公司", code=h.UNKNOWN)]),
+        "闽环罚〔2024〕9号",
+        "2024-09-27",
+        name="福州未登记贸易有限公司",
+        code=h.UNKNOWN,
         collected_at=ON_TIME,
     )
     assert receipt["counts"]["unattributed"] == 1
@@ -140,32 +124,16 @@ def test_production_ledger_flags_records_never_collected(env: Any) -> None:
     monitor.run_scan(date(2025, 2, 13), env.deps)
     assert _breach(env, "collection_overdue", "闽环罚〔2025〕1号")["working_days_late"] == 1
     assert _breach(env, "at_risk", "闽环罚〔2025〕1号")["status"] == "closed"
-    env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "late.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2025〕1号", "2025-01-28")]),
-        collected_at="2025-02-14T02:00:00Z",
-    )
+    h.upload_penalty(env, "late.csv", "闽环罚〔2025〕1号", "2025-01-28", collected_at="2025-02-14T02:00:00Z")
     monitor.run_scan(date(2025, 2, 14), env.deps)
     assert _breach(env, "collection_overdue", "闽环罚〔2025〕1号")["status"] == "closed"
     assert _breach(env, "collection_late", "闽环罚〔2025〕1号")["working_days_late"] == 2
 
 
 def test_correction_is_a_new_version_and_the_old_one_stays_readable(env: Any) -> None:
-    env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "v1.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕3号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
-    r = env.upload(
-        h.ENV_DEPT,
-        "penalty",
-        "v2.csv",
-        h.csv_bytes([h.penalty_row("闽环罚〔2024〕3号", "2024-09-27", content="罚款人民币二万元")]),
-        collected_at=LATE,
+    h.upload_penalty(env, "v1.csv", "闽环罚〔2024〕3号", "2024-09-27", collected_at=ON_TIME)
+    r = h.upload_penalty(
+        env, "v2.csv", "闽环罚〔2024〕3号", "2024-09-27", content="罚款人民币二万元", collected_at=LATE
     )
     assert r["counts"]["corrected"] == 1 and r["counts"]["accepted"] == 1
     rid = _rid("闽环罚〔2024〕3号")
@@ -177,13 +145,7 @@ def test_correction_is_a_new_version_and_the_old_one_stays_readable(env: Any) ->
 
 
 def test_notices_once_per_level_then_escalation_and_acknowledgement(env: Any, monkeypatch: Any) -> None:
-    env.upload(
-        h.CITY_DEPT,
-        "penalty",
-        "a.csv",
-        h.csv_bytes([h.penalty_row("榕环罚〔2024〕5号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
+    h.upload_penalty(env, "a.csv", "榕环罚〔2024〕5号", "2024-09-27", dept=h.CITY_DEPT, collected_at=ON_TIME)
     _inbox(env)
     first = monitor.run_daily(date(2024, 10, 31), env.deps)
     assert first["notices"]["digests"] == 1
@@ -208,13 +170,7 @@ def test_notices_once_per_level_then_escalation_and_acknowledgement(env: Any, mo
 
 
 def test_two_concurrent_scans_send_each_digest_once(env: Any) -> None:
-    env.upload(
-        h.CITY_DEPT,
-        "penalty",
-        "a.csv",
-        h.csv_bytes([h.penalty_row("榕环罚〔2024〕6号", "2024-09-27")]),
-        collected_at=ON_TIME,
-    )
+    h.upload_penalty(env, "a.csv", "榕环罚〔2024〕6号", "2024-09-27", dept=h.CITY_DEPT, collected_at=ON_TIME)
     _inbox(env)
     results: list[dict[str, Any]] = []
 
@@ -319,8 +275,6 @@ def test_large_file_is_processed_in_chunks_with_one_receipt(env: Any, monkeypatc
 
 def test_department_folder_typed_in_lower_case_is_recognised(env: Any) -> None:
     folder = h.ENV_DEPT.lower()
-    receipt = env.upload(
-        folder, "penalty", "lower.csv", h.csv_bytes([h.penalty_row("闽环罚〔2024〕70号", "2024-09-27")])
-    )
+    receipt = h.upload_penalty(env, "lower.csv", "闽环罚〔2024〕70号", "2024-09-27", dept=folder)
     assert receipt["status"] == "completed" and receipt["department"] == h.ENV_DEPT
     assert env.deps.tables.records.get(_rid("闽环罚〔2024〕70号")) is not None
