@@ -179,6 +179,11 @@ class UploadContext(BaseModel):
     source_key: str
     collected_at: datetime
 
+    def validation_day(self, now: datetime) -> date:
+        """The local date rows are checked against ("not in the future"): today, or a back-dated collection's
+        day if that is later."""
+        return max(local_date(now), local_date(self.collected_at))
+
 
 class Decision(BaseModel):
     """What to do with one valid row."""

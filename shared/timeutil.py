@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # Fixed offset instead of zoneinfo: China has had no DST since 1991 and a fixed zone needs no tzdata in Lambda.
 BUSINESS_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
@@ -18,11 +18,6 @@ def local_date(instant: datetime) -> date:
     if instant.tzinfo is None:
         raise ValueError("naive datetime: instants must be timezone-aware")
     return instant.astimezone(BUSINESS_TZ).date()
-
-
-def end_of_local_day_utc(day: date) -> datetime:
-    """The first instant *after* ``day`` ends in Asia/Shanghai, as UTC (an act is on time if strictly before it)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=BUSINESS_TZ).astimezone(UTC)
 
 
 def iso_utc(instant: datetime) -> str:

@@ -20,6 +20,23 @@ OTHER = valid_uscc("91350203" + "MA2Y00034")
 OTHER_NAME = "厦门海沧鑫源贸易有限公司"
 UNKNOWN = valid_uscc("91350104" + "MA2Y00098")  # a valid code that is not in the register
 
+# The environment every function gets (infra/chalice-overrides.yaml Globals; infra.local_stack provisions it).
+FUNCTION_ENV = frozenset(
+    {
+        "GUIJI_TOKEN_SECRET_ARN",
+        "INTAKE_BUCKET",
+        "REPORTS_BUCKET",
+        "RECORDS_TABLE",
+        "REGISTRY_TABLE",
+        "BREACHES_TABLE",
+        "AUDIT_TABLE",
+        "CONTROL_TABLE",
+        "IDEMPOTENCY_TABLE",
+        "INTAKE_QUEUE_URL",
+        "NOTICES_TOPIC_ARN",
+    }
+)
+
 PENALTY_HEADERS = ["行政相对人名称", "统一社会信用代码", "行政处罚决定书文号", "处罚类别", "处罚决定日期", "处罚内容"]
 
 

@@ -13,23 +13,12 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.local_stack import ENV_RESOURCES, load_resources, local_policy_document, provision
+from tests.helpers import FUNCTION_ENV
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse .*QueuePolicy:UserWarning")
 
 REGION = "cn-north-1"
-ENV_NAMES = {
-    "GUIJI_TOKEN_SECRET_ARN",
-    "INTAKE_BUCKET",
-    "REPORTS_BUCKET",
-    "RECORDS_TABLE",
-    "REGISTRY_TABLE",
-    "BREACHES_TABLE",
-    "AUDIT_TABLE",
-    "CONTROL_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "INTAKE_QUEUE_URL",
-    "NOTICES_TOPIC_ARN",
-}
+ENV_NAMES = FUNCTION_ENV
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from infra.build import LINT_REGIONS, ROOT, build, lint, load_template, merge_templates
+from tests.helpers import FUNCTION_ENV
 
 pytestmark = pytest.mark.packaging
 
@@ -24,18 +25,7 @@ HANDLERS = {
     "PublishRun": "app.publish_run",
     "DailyScan": "app.daily_scan",
 }
-ENV_NAMES = {
-    "INTAKE_BUCKET",
-    "REPORTS_BUCKET",
-    "RECORDS_TABLE",
-    "REGISTRY_TABLE",
-    "BREACHES_TABLE",
-    "AUDIT_TABLE",
-    "CONTROL_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "INTAKE_QUEUE_URL",
-    "NOTICES_TOPIC_ARN",
-}
+ENV_NAMES = FUNCTION_ENV
 # What the Lambda runtime provides besides the standard library (boto3 and its dependencies).
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 LAMBDA_ZIP_LIMIT = 50_000_000

@@ -14,7 +14,7 @@ from shared.ledger import LedgerEntry, UploadContext, compute_dues, expected_ent
 from shared.records import RejectReason, validate_ledger_row, validate_published_row
 from shared.services.context import Deps
 from shared.services.publication import mark_published
-from shared.timeutil import local_date, utc_now
+from shared.timeutil import utc_now
 
 __all__ = ["HeaderError", "LedgerSink", "PublishedSink"]
 
@@ -26,11 +26,11 @@ class LedgerSink:
         self.mapping = map_ledger_headers(headers)
         self.ctx = ctx
         self.deps = deps
-        self.today = local_date(utc_now())
+        self.today = ctx.validation_day(utc_now())
         self.pending: list[LedgerEntry] = []
 
     def add(self, row: int, cells: dict[str, Any], counts: Any, rejects: list[RejectReason]) -> None:
-        result = validate_ledger_row(self.mapping, row, cells, today=max(self.today, local_date(self.ctx.collected_at)))
+        result = validate_ledger_row(self.mapping, row, cells, today=self.today)
         if isinstance(result, list):
             counts.rejected += 1
             rejects.extend(result)
@@ -80,12 +80,10 @@ class PublishedSink:
         self.mapping = map_published_headers(headers)
         self.ctx = ctx
         self.deps = deps
-        self.today = local_date(utc_now())
+        self.today = ctx.validation_day(utc_now())
 
     def add(self, row: int, cells: dict[str, Any], counts: Any, rejects: list[RejectReason]) -> None:
-        result = validate_published_row(
-            self.mapping, row, cells, today=max(self.today, local_date(self.ctx.collected_at))
-        )
+        result = validate_published_row(self.mapping, row, cells, today=self.today)
         if isinstance(result, list):
             counts.rejected += 1
             rejects.extend(result)

@@ -445,7 +445,7 @@ class RecordSink:
         self.mapping = mapping
         self.ctx = ctx
         self.deps = deps
-        self.today = local_date(utc_now())
+        self.today = ctx.validation_day(utc_now())
         self.pending: list[tuple[int, CanonicalRecord]] = []
 
     def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None:
@@ -453,7 +453,7 @@ class RecordSink:
             counts.read -= 1  # a repeated header, total or sign-off line is not a row of data
             counts.layout_rows += 1
             return
-        result = validate_row(self.mapping, row, cells, today=max(self.today, local_date(self.ctx.collected_at)))
+        result = validate_row(self.mapping, row, cells, today=self.today)
         if isinstance(result, list):
             counts.rejected += 1
             rejects.extend(result)
@@ -467,12 +467,6 @@ class RecordSink:
             return
         batch, self.pending = self.pending, []
         apply_batch(batch, self.ctx, self.deps, counts)
-
-
-def content_of(rec: CanonicalRecord) -> dict[str, Any]:
-    """The canonical content of a row that decides duplicate vs correction."""
-    content: dict[str, Any] = rec.model_dump(mode="json")
-    return content
 
 
 def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, deps: Deps, counts: Counts) -> None:
@@ -501,7 +495,7 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
         decision = decide(
             state.get(rid),
             rid=rid,
-            content=content_of(rec),
+            content=rec.model_dump(mode="json"),  # what decides duplicate vs correction
             row=row,
             ctx=ctx,
             dues=dues,

@@ -18,7 +18,7 @@ from shared.exports import excel_safe
 from shared.monitoring import BreachKind
 from shared.regions import city_of, in_jurisdiction, region_level
 from shared.services.context import Deps
-from shared.timeutil import local_date
+from shared.timeutil import local_date, parse_iso_utc
 
 BREACH_COLUMNS = (
     "breach_id",
@@ -121,14 +121,8 @@ def _status_as_of(b: dict[str, Any], as_of: date | None) -> str:
     status = str(b["status"])
     if as_of is None or status == "open" or not b.get("closed_at"):
         return status
-    closed_on = local_date(_instant(b["closed_at"]))
+    closed_on = local_date(parse_iso_utc(b["closed_at"]))
     return "open" if closed_on > as_of and b["kind"] != "at_risk" else status
-
-
-def _instant(text: str) -> Any:
-    from shared.timeutil import parse_iso_utc
-
-    return parse_iso_utc(text)
 
 
 def _public_breach(b: dict[str, Any], status: str) -> dict[str, Any]:
