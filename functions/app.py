@@ -8,28 +8,29 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
 
 from functions.api import api
-from shared.observability import logger, metrics, tracer
+from shared.observability import get_tracer, logger, metrics, tracing_enabled
 from shared.services import bulletins, intake, monitor, publication
 from shared.services.context import get_deps
 from shared.timeutil import local_date, parse_iso_utc, utc_now
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# Powertools' batch and idempotency utilities (0.13 s of imports, asyncio among them) are imported where the SQS
+# handlers use them, not at module import: the API and scheduled functions load this module and never need them.
+
 # configure_logs=False: Powertools owns logging; two handlers would print every line twice (serverless.md P6).
 app = Chalice(app_name="guiji", configure_logs=False)
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+if tracing_enabled():  # decided at cold start: the X-Ray SDK is imported only when it will trace
+    app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_blueprint(api)
 
@@ -40,12 +41,16 @@ INTAKE_DLQ = "guiji-intake-dlq"
 
 @cache
 def _idempotency() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     # Built on first use, not at import: the table name comes from the environment (serverless.md pitfall 10).
     return IdempotencyConfig(event_key_jmespath="[bucket, key, etag, chunk]", expires_after_seconds=7 * 24 * 3600)
 
 
 @cache
 def _process_chunk() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
     persistence = DynamoDBPersistenceLayer(table_name=get_deps().settings.idempotency_table)
 
     @idempotent_function(data_keyword_argument="ref", persistence_store=persistence, config=_idempotency())
@@ -56,6 +61,20 @@ def _process_chunk() -> Any:
     return process
 
 
+def _process_batch(event: SQSEvent, record_handler: Any) -> dict[str, Any]:
+    """Powertools partial batch processing: a failing message is retried alone, the others are done."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=record_handler,
+            processor=BatchProcessor(event_type=EventType.SQS),
+            context=cast("LambdaContext", event.context),
+        )
+    )
+
+
 def _intake_record(record: SQSRecord) -> None:
     for ref in intake.parse_message(record.body):
         _process_chunk()(ref=ref.model_dump())
@@ -64,16 +83,8 @@ def _intake_record(record: SQSRecord) -> None:
 @app.on_sqs_message(queue=INTAKE_QUEUE, batch_size=1)
 def intake_upload(event: SQSEvent) -> dict[str, Any]:
     """S3 ObjectCreated notifications (and continuations of large files) for the intake bucket."""
-    context = cast(LambdaContext, event.context)
-    _idempotency().register_lambda_context(context)
-    return dict(
-        process_partial_response(
-            event=event.to_dict(),
-            record_handler=_intake_record,
-            processor=BatchProcessor(event_type=EventType.SQS),
-            context=context,
-        )
-    )
+    _idempotency().register_lambda_context(cast("LambdaContext", event.context))
+    return _process_batch(event, _intake_record)
 
 
 def _dead_letter_record(record: SQSRecord) -> None:
@@ -85,14 +96,7 @@ def _dead_letter_record(record: SQSRecord) -> None:
 @app.on_sqs_message(queue=INTAKE_DLQ, batch_size=1)
 def intake_dead_letter(event: SQSEvent) -> dict[str, Any]:
     """Uploads that failed every retry: write a receipt that says so, so nothing fails silently."""
-    return dict(
-        process_partial_response(
-            event=event.to_dict(),
-            record_handler=_dead_letter_record,
-            processor=BatchProcessor(event_type=EventType.SQS),
-            context=cast(LambdaContext, event.context),
-        )
-    )
+    return _process_batch(event, _dead_letter_record)
 
 
 def job_as_of(event: dict[str, Any]) -> date:

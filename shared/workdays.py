@@ -44,7 +44,9 @@ Explicitly passed overrides take precedence over bundled ones for the same year.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -53,7 +55,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
-from holidays.countries.china import China
+import holidays
+from holidays.holiday_base import HolidayBase
 from holidays.version import __version__ as holidays_version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -67,6 +70,31 @@ _LIBRARY = f"python-holidays {holidays_version}"
 _INDEX_FORMAT = 1
 
 YearStatus = Literal["official", "provisional"]
+
+
+def china_holidays_class() -> type[HolidayBase]:
+    """``holidays.China``, loaded without the other 249 countries.
+
+    ``import holidays.countries.china`` first runs ``holidays/countries/__init__.py``, which imports every country
+    (0.19 s of a 0.9 s cold start, measured). ``china.py`` uses absolute imports only, so its file is loaded under
+    its own module name; a later ``import holidays.countries`` reuses this module object.
+    """
+    name = "holidays.countries.china"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / "china.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:  # pragma: no cover - the file ships with the pinned package
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    china: type[HolidayBase] = module.China
+    return china
 
 
 class CalendarRangeError(ValueError):
@@ -181,8 +209,7 @@ class _LibraryData:
 @lru_cache(maxsize=1)
 def _library_data() -> _LibraryData:
     # Built once per process: computing the lunar holidays for 41 years is most of the build cost.
-    # China.__init__ takes untyped *args/**kwargs in holidays 0.109.
-    cn = China(years=range(FIRST_DAY.year, LAST_DAY.year + 1))  # type: ignore[no-untyped-call]
+    cn = china_holidays_class()(years=range(FIRST_DAY.year, LAST_DAY.year + 1))
     make_up = frozenset(d for d in cn.weekend_workdays if FIRST_DAY <= d <= LAST_DAY)
     return _LibraryData(
         rest_days=frozenset(d for d in cn if FIRST_DAY <= d <= LAST_DAY),

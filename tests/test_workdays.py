@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -436,3 +438,23 @@ def test_bad_arguments(cal: WorkCalendar) -> None:
 def test_default_calendar_is_built_once() -> None:
     assert default_calendar() is default_calendar()
     assert default_calendar().due_date(date(2024, 9, 27), 7) == date(2024, 10, 12)
+
+
+def test_china_data_loaded_alone_is_the_library_calendar() -> None:
+    # Cold start loads holidays.China by file, without the other countries; in a fresh process that must give the
+    # same holidays and make-up days as the package's own import (this module imported it the usual way).
+    script = (
+        "import json, sys\n"
+        "from shared.workdays import china_holidays_class\n"
+        "cn = china_holidays_class()(years=range(2015, 2027))\n"
+        "print(json.dumps({'holidays': {d.isoformat(): n for d, n in sorted(cn.items())},\n"
+        "                  'workdays': sorted(d.isoformat() for d in cn.weekend_workdays),\n"
+        "                  'countries': sorted(m for m in sys.modules if m.startswith('holidays.countries'))}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    loaded = json.loads(result.stdout)
+    library = China(years=range(2015, 2027))  # type: ignore[no-untyped-call]
+    assert loaded["holidays"] == {d.isoformat(): n for d, n in sorted(library.items())}
+    assert loaded["workdays"] == sorted(d.isoformat() for d in library.weekend_workdays)
+    assert "2026-02-14" in loaded["workdays"]  # a make-up Saturday before the 2026 Spring Festival
+    assert loaded["countries"] == ["holidays.countries.china"]
