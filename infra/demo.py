@@ -40,8 +40,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     data = generate(today=today, subjects=subjects, rows_per_file=rows_per_file)
 
     _say(f"\n== 1. registries: {len(data.departments)} departments, {len(data.subjects)} market subjects")
-    _load_registry(deps, data.departments_csv(), parse_departments, "departments")
-    _load_registry(deps, data.subjects_csv(), parse_subjects, "subjects")
+    load_registry(deps, data.departments_csv(), parse_departments, "departments")
+    load_registry(deps, data.subjects_csv(), parse_subjects, "subjects")
 
     files = list(data.ledgers) + list(data.uploads) + list(getattr(data, "malformed", []))
     _say(f"\n== 2. uploads: {len(files)} files (production ledgers, every category, malformed ones)")
@@ -141,7 +141,7 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def _load_registry(deps: Any, blob: bytes, parse: Any, kind: str) -> None:
+def load_registry(deps: Any, blob: bytes, parse: Any, kind: str) -> None:
     import tempfile
     from pathlib import Path
 

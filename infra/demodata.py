@@ -1799,9 +1799,19 @@ def generate(*, today: date, seed: int = 7, subjects: int = 300, rows_per_file: 
 
 
 def write_big_csv(
-    path: Path, rows: int, *, today: date, seed: int = 1, department_code: str, subjects: list[Subject]
+    path: Path,
+    rows: int,
+    *,
+    today: date,
+    seed: int = 1,
+    department_code: str,
+    subjects: list[Subject],
+    ages: range = range(61),
 ) -> None:
     """Stream a large, all-valid penalty CSV (UTF-8, Chinese headers) with unique document numbers.
+
+    Each row was produced ``ages`` calendar days before ``today`` (uniformly): ``range(8)`` makes a file that is on
+    time when collected today (7 calendar days never hold more than 7 working days), ``range(30, 61)`` a late one.
 
     Document numbers use their own series (``…简罚〔2026〕<seed><7 digits>号``), so they never collide with
     `generate`'s nor with another big file written with a different seed.
@@ -1831,13 +1841,13 @@ def write_big_csv(
             yuan = f"{float(fine) * 10000:.0f}" if fine else ""
             content = {"罚款": f"罚款人民币{yuan}元", "警告;罚款": f"警告，并处罚款人民币{yuan}元"}.get(ptype, ptype)
             tails.append([violation, f"经查，当事人存在{violation}的行为", basis, ptype, content, fine])
-    dates = [(d.year, d.isoformat()) for d in (today - timedelta(days=k) for k in range(61))]
+    dates = [(d.year, d.isoformat()) for d in (today - timedelta(days=k) for k in ages)]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(headers)
         chunk: list[list[str]] = []
         for i in range(rows):
-            year, produced = dates[rng.randrange(61)]
+            year, produced = dates[rng.randrange(len(dates))]
             chunk.append(
                 heads[rng.randrange(len(heads))]
                 + [f"{abbr}简罚〔{year}〕{seed}{i + 1:07d}号"]

@@ -581,3 +581,14 @@ def test_write_big_csv(tmp_path: Path, data: dd.DemoData) -> None:
     dd.write_big_csv(other, 100, today=TODAY, seed=2, department_code=dept.code, subjects=data.subjects)
     with other.open(encoding="utf-8", newline="") as fh:
         assert not {r[7] for r in list(csv.reader(fh))[1:]} & {r[7] for r in body}
+
+
+def test_write_big_csv_ages_bound_the_production_dates(tmp_path: Path, data: dd.DemoData) -> None:
+    dept = data.department("泉州市应急管理局")
+    for ages, oldest, newest in ((range(8), 7, 0), (range(30, 61), 60, 30)):
+        path = tmp_path / f"ages-{ages.start}.csv"
+        dd.write_big_csv(path, 2_000, today=TODAY, department_code=dept.code, subjects=data.subjects, ages=ages)
+        with path.open(encoding="utf-8", newline="") as fh:
+            dates = {date.fromisoformat(r[14]) for r in list(csv.reader(fh))[1:]}
+        assert min(dates) == TODAY - timedelta(days=oldest)
+        assert max(dates) == TODAY - timedelta(days=newest)
