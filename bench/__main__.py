@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from bench import bench_bulletin, bench_calendar, bench_coldstart, bench_e2e, bench_intake, bench_scan, bench_uscc
+from bench import (
+    bench_bulletin,
+    bench_calendar,
+    bench_coldstart,
+    bench_e2e,
+    bench_intake,
+    bench_public,
+    bench_scan,
+    bench_uscc,
+)
 
-for module in (bench_calendar, bench_uscc, bench_intake, bench_e2e, bench_scan, bench_bulletin, bench_coldstart):
+for module in (
+    bench_calendar,
+    bench_uscc,
+    bench_intake,
+    bench_e2e,
+    bench_scan,
+    bench_bulletin,
+    bench_public,
+    bench_coldstart,
+):
     print(f"\n=== {module.__name__} ===", flush=True)
     module.main()

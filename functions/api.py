@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from chalice.app import BadRequestError, Blueprint, ForbiddenError, NotFoundError, Response, UnauthorizedError
+from pydantic import ValidationError
 
 from shared.adapters.secrets import token_key
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
-from shared.services import monitor, publication, queries
+from shared.search import SearchError
+from shared.services import monitor, public, publication, queries
 from shared.services.context import get_deps
 from shared.timeutil import local_date, utc_now
 
@@ -237,16 +239,17 @@ def audit_verify() -> Any:
 
 @api.route("/public/subjects", methods=["GET"])
 def public_search() -> Any:
-    q = _params().get("q", "").strip()
-    if not q:
-        raise BadRequestError("请输入查询条件 q（统一社会信用代码、注册号或企业名称）")
-    subjects = get_deps().tables.registry.search_subjects(q)
-    return {"items": [{"uscc": s.uscc, "name": s.name, "type": s.type} for s in subjects]}
+    try:
+        return public.search_subjects(public.PublicQuery.model_validate(_params()), get_deps())
+    except ValidationError as exc:
+        raise BadRequestError("查询参数无效：" + "；".join(str(e["msg"]) for e in exc.errors())) from exc
+    except SearchError as exc:
+        raise BadRequestError(str(exc)) from exc
 
 
 @api.route("/public/subjects/{code}", methods=["GET"])
 def public_subject(code: str) -> Any:
-    found = queries.public_subject(code, get_deps())
+    found = public.subject_page(code, get_deps())
     if found is None:
         raise NotFoundError(f"未找到统一社会信用代码为 {code} 的市场主体")
     return found

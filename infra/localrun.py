@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from shared.ratelimit import RateLimiter
+
 LOCAL_REGION = "cn-north-1"
 INBOX_QUEUE = "guiji-local-notices-inbox"
 
@@ -193,18 +195,38 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-def api_wsgi_app() -> Callable[..., Any]:
-    """The Chalice routes as a WSGI app (chalice's LocalGateway does the API Gateway emulation)."""
+PUBLIC_PREFIX = "/public/"
+
+
+def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
+    """The Chalice routes as a WSGI app (chalice's LocalGateway does the API Gateway emulation).
+
+    The public routes are throttled per client address, as API Gateway's usage plan does in AWS.
+    """
     from chalice.config import Config
     from chalice.local import LocalGateway
 
     import functions.app as app_module
+    from shared.settings import get_settings
 
     gateway = LocalGateway(app_module.app, Config.create(chalice_stage="dev", app_name="guiji"))
+    if public_limit is None:
+        settings = get_settings()
+        public_limit = RateLimiter(settings.public_rate_per_second, settings.public_burst)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "/")
+        if path.startswith(PUBLIC_PREFIX):
+            allowed, wait = public_limit.allow(environ.get("REMOTE_ADDR", "?"))
+            if not allowed:
+                retry = str(max(1, round(wait)))
+                body = json.dumps({"message": "请求过于频繁，请稍后再试"}, ensure_ascii=False).encode("utf-8")
+                start_response(
+                    "429 Too Many Requests",
+                    [("Content-Type", "application/json; charset=utf-8"), ("Retry-After", retry)],
+                )
+                return [body]
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -233,8 +255,8 @@ def api_wsgi_app() -> Callable[..., Any]:
     return wsgi
 
 
-def serve_api(port: int) -> WSGIServer:
-    server = make_server("127.0.0.1", port, api_wsgi_app(), handler_class=_QuietHandler)
+def serve_api(port: int, public_limit: RateLimiter | None = None) -> WSGIServer:
+    server = make_server("127.0.0.1", port, api_wsgi_app(public_limit), handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="guiji-api", daemon=True).start()
     return server
 

@@ -34,6 +34,9 @@ class Settings(BaseModel):
     # Optional directory of extra calendar override files (State Council schedules) besides the bundled ones.
     calendar_override_dir: str | None = Field(None, alias="GUIJI_CALENDAR_DIR")
     public_base_url: str = Field("", alias="GUIJI_PUBLIC_BASE_URL")
+    # Public query throttling per client on the local API (in AWS: the usage plan / stage throttling).
+    public_rate_per_second: float = Field(5.0, alias="GUIJI_PUBLIC_RATE", gt=0)
+    public_burst: int = Field(20, alias="GUIJI_PUBLIC_BURST", ge=1)
     # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
     token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")

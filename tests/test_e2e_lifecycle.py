@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.ledger import record_id
-from shared.services import monitor, publication, queries
+from shared.services import monitor, public, publication, queries
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e
@@ -81,8 +81,10 @@ def test_publication_overdue_opens_then_closes_as_late_and_rescan_changes_nothin
     late = _breach(env, "publication_late", "闽环罚〔2024〕7号")
     assert closed["status"] == "closed" and closed["actual"] == "2024-11-01"
     assert late["working_days_late"] == 2  # 10-31 and 11-01
-    public = queries.public_subject(h.COMPANY, env.deps)
-    assert public is not None and [r["doc_no"] for r in public["records"]] == ["闽环罚〔2024〕7号"]
+    page = public.subject_page(h.COMPANY, env.deps)
+    assert page is not None
+    published = [r for g in page["groups"] for s in g["sections"] for r in s["records"]]
+    assert [(r["doc_no"], r["published_on"]) for r in published] == [("闽环罚〔2024〕7号", "2024-11-01")]
 
 
 def test_held_record_waits_past_its_due_date_until_the_regulator_resolves_it(env: Any) -> None:

@@ -441,3 +441,12 @@ def test_cold_import_stays_within_a_loose_budget_of_a_bare_boto3_client(lambda_t
     # order of magnitude: before bytecode and lazy imports it was 2.4x on a quiet machine.
     figure = measure(*lambda_task, runs=3)
     assert figure.ratio <= 2.2, figure
+
+
+def test_public_query_is_throttled_by_api_gateway(resources: dict[str, dict[str, Any]]) -> None:
+    settings = resources["RestAPI"]["Properties"]["MethodSettings"]
+    throttled = {(s["ResourcePath"], s["HttpMethod"]) for s in settings if s["ThrottlingRateLimit"] > 0}
+    assert throttled == {("/~1public~1subjects", "GET"), ("/~1public~1subjects~1{code}", "GET")}
+    plan = resources["PublicUsagePlan"]["Properties"]
+    assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+    assert plan["Throttle"]["RateLimit"] > 0

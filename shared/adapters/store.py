@@ -22,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
 from shared.attribution import SubjectLookup
 from shared.ledger import LedgerEntry
 from shared.registry import Department, Subject, normalize_name
+from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
 from shared.timeutil import iso_utc, utc_now
 
@@ -140,25 +142,87 @@ class RecordStore:
         return (self.from_item(i) for i in items)
 
 
+def _posting(item: Item) -> Posting:
+    return posting_of(item["uscc"], item["name"], item["region_code"], item.get("type", "enterprise"))
+
+
+class DynamoNameIndex:
+    """:class:`shared.search.NameIndex` in the registry table.
+
+    ``NG#{bigram}`` / ``{region_code}#{uscc}``: one posting per distinct bigram of a subject's folded name (the
+    region first in the sort key, so a city's roll-up is a ``begins_with``); ``NGC#{bigram}`` / ``N``: how many
+    postings the bigram has, updated as names come and go. The counts only choose which postings to read.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def bigram_counts(self, grams: Iterable[str]) -> dict[str, int]:
+        found = self.table.batch_get((f"NGC#{g}", "N") for g in grams)
+        return {pk.removeprefix("NGC#"): int(item.get("n", 0)) for (pk, _), item in found.items()}
+
+    def postings(self, gram: str, region_prefix: str, limit: int, after: str | None = None) -> list[Posting]:
+        start = {"pk": f"NG#{gram}", "sk": after} if after else None
+        if region_prefix:
+            items = self.table.query(
+                "pk = :p AND begins_with(sk, :r)",
+                {":p": f"NG#{gram}", ":r": region_prefix},
+                limit=limit,
+                start_key=start,
+            )
+        else:
+            items = self.table.query("pk = :p", {":p": f"NG#{gram}"}, limit=limit, start_key=start)
+        return [
+            Posting(uscc=i["uscc"], name=i["name"], folded=i["folded"], region_code=i["region_code"], type=i["type"])
+            for i in items
+        ]
+
+    def index(self, changes: Sequence[tuple[Posting | None, Posting | None]]) -> None:
+        puts: list[Item] = []
+        deletes: list[tuple[str, str]] = []
+        delta: dict[str, int] = {}
+        for old, new in changes:
+            old_keys = {(g, f"{old.region_code}#{old.uscc}") for g in bigrams(old.folded)} if old else set()
+            new_keys = {(g, f"{new.region_code}#{new.uscc}") for g in bigrams(new.folded)} if new else set()
+            for gram, sk in old_keys - new_keys:
+                deletes.append((f"NG#{gram}", sk))
+                delta[gram] = delta.get(gram, 0) - 1
+            for gram, sk in new_keys:
+                if new is not None:  # (always, when new_keys is not empty)
+                    puts.append({"pk": f"NG#{gram}", "sk": sk, **asdict(new)})
+                if (gram, sk) not in old_keys:
+                    delta[gram] = delta.get(gram, 0) + 1
+        # Counts only steer which postings a query reads (never which results it returns), so a batched
+        # read-modify-write is enough: two loads racing can only skew a hint (a register load is a rare admin act).
+        changed = {g: n for g, n in delta.items() if n}
+        current = self.bigram_counts(changed)
+        counts = [{"pk": f"NGC#{g}", "sk": "N", "n": max(0, current.get(g, 0) + n)} for g, n in sorted(changed.items())]
+        self.table.batch_write([*puts, *counts], deletes)
+
+
 class RegistryStore:
     """Departments and the market-subject register."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.names = DynamoNameIndex(table)
 
-    def _load(self, kind: str, items: list[Item], source: str) -> int:
-        """Write one registry load as a new version; what it replaces is kept as history (``HIST#…``)."""
+    def _load(self, kind: str, items: list[Item], source: str) -> tuple[int, list[tuple[Item | None, Item]]]:
+        """Write one registry load as a new version; what it replaces is kept as history (``HIST#…``).
+
+        Returns the version and the items that changed, each with the item it replaced (None when new).
+        """
         version = int(self.table.update(f"REGVER#{kind}", "CUR", "ADD v :one", {":one": 1})["v"])
         existing = self.table.batch_get((i["pk"], i["sk"]) for i in items)
         writes: list[Item] = []
-        changed = 0
+        changes: list[tuple[Item | None, Item]] = []
         for item in items:
             old = existing.get((item["pk"], item["sk"]))
             if old is not None:
                 if {k: v for k, v in old.items() if k != "registry_version"} == _without_none(item):
                     continue  # unchanged: keeps the version it was loaded in
                 writes.append({**old, "pk": f"HIST#{item['pk']}#{item['sk']}", "sk": f"{old['registry_version']:06d}"})
-            changed += 1
+            changes.append((old, item))
             writes.append({**item, "registry_version": version})
         writes.append(
             {
@@ -166,12 +230,12 @@ class RegistryStore:
                 "sk": f"{version:06d}",
                 "source": source,
                 "rows": len(items),
-                "changed": changed,
+                "changed": len(changes),
                 "loaded_at": iso_utc(utc_now()),
             }
         )
         self.table.batch_write(writes)
-        return version
+        return version, changes
 
     def put_departments(self, departments: Iterable[Department], *, source: str = "") -> int:
         """Load departments as a new registry version; returns the version number."""
@@ -181,7 +245,7 @@ class RegistryStore:
             item["supervisor_emails"] = list(d.supervisor_emails)
             item["pk"], item["sk"] = "DEPT", d.code
             items.append(item)
-        return self._load("departments", items, source)
+        return self._load("departments", items, source)[0]
 
     def versions(self, kind: str) -> list[Item]:
         """Every load of a registry (``departments`` or ``subjects``), oldest first."""
@@ -208,7 +272,8 @@ class RegistryStore:
             item["pk"], item["sk"] = f"SUBJ#{s.uscc}", "CUR"
             items.append(item)
             names.setdefault(normalize_name(s.name), set()).add(s.uscc)
-        version = self._load("subjects", items, source)
+        version, changes = self._load("subjects", items, source)
+        self.names.index([(_posting(old) if old else None, _posting(new)) for old, new in changes])
         index: list[Item] = [{"pk": f"REGNO#{s.reg_no}", "sk": "IDX", "uscc": s.uscc} for s in subjects if s.reg_no]
         existing = self.table.batch_get((f"NAME#{n}", "IDX") for n in names)
         for name, codes in names.items():
@@ -239,15 +304,13 @@ class RegistryStore:
             by_name={n: [subjects[c] for c in cs if c in subjects] for n, cs in name_codes.items()},
         )
 
-    def search_subjects(self, text: str, limit: int = 20) -> list[Subject]:
-        """Public query: exact code, or exact (normalised) name."""
-        code = text.strip().upper()
-        hit = self.subject(code)
-        if hit:
-            return [hit]
-        lookup = self.lookup([], [code], [text])
-        results = list(lookup.by_reg_no.values()) + [s for ss in lookup.by_name.values() for s in ss]
-        return results[:limit]
+    def public_views(self, uscc: str, category: str | None = None) -> list[Item]:
+        """What the publication run published under a subject (optionally one category), without keys."""
+        if category:
+            items = self.table.query("pk = :p AND begins_with(sk, :c)", {":p": f"PUB#{uscc}", ":c": f"{category}#"})
+        else:
+            items = self.table.query("pk = :p", {":p": f"PUB#{uscc}"})
+        return [{k: v for k, v in i.items() if k not in ("pk", "sk")} for i in items]
 
 
 GENESIS = "0" * 64

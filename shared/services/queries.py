@@ -251,13 +251,3 @@ def held_queue(deps: Deps) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda r: (r["publish_due"], r["record_id"]))
     return out
-
-
-def public_subject(code: str, deps: Deps) -> dict[str, Any] | None:
-    """What is published under a subject's name."""
-    subject = deps.tables.registry.subject(code.strip().upper())
-    if subject is None:
-        return None
-    items = deps.tables.registry.table.query("pk = :p", {":p": f"PUB#{subject.uscc}"})
-    records = [{k: v for k, v in i.items() if k not in ("pk", "sk")} for i in items]
-    return {"uscc": subject.uscc, "name": subject.name, "type": subject.type, "records": records}
