@@ -12,7 +12,9 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +54,26 @@ _BINARY_KINDS = (
 _MARKUP_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<table", b"<head", b"<meta", b"<body")
 
 _SAVE_AS = "请在Excel中打开后“另存为”Excel工作簿（.xlsx）或“CSV UTF-8（逗号分隔）”格式，再重新上传"
+# Cells are read whole (a 20 MB cell is a row to reject, not a reason to lose the file's row boundaries); the csv
+# module's own limit (128 KiB) would raise and leave the reader mid-cell. The real limits are in ReadLimits.
+csv.field_size_limit(1 << 27)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What an upload may hold. Over a file-wide limit the file is refused before anything is read into the ledger;
+    over a row limit that row is rejected with the reason."""
+
+    max_columns: int = 500
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_row_chars: int = 100_000  # keeps a record well below DynamoDB's 400 KB item limit
+    max_line_bytes: int = 4 << 20  # JSON Lines: a longer line is rejected unread
+    xlsx_max_cells: int = 20_000_000  # the used range (rows x columns) the spreadsheet reader would allocate
+    xlsx_max_uncompressed: int = 512 << 20  # all parts of the workbook together
+    xlsx_max_ratio: int = 200  # uncompressed / compressed size of a part (zip bombs)
+
+
+DEFAULT_LIMITS = ReadLimits()
 _EMPTY = "文件为空：上传的文件没有任何内容，请确认业务系统导出成功后重新上传"
 
 
@@ -77,6 +99,9 @@ class Table:
     blank_rows: int = 0  # completely blank data rows met by the latest ``rows`` iteration (not yielded)
     sheet_index: int = 0  # XLSX: the worksheet holding the table (the first one with a header row)
     sheet_name: str | None = None
+    limits: ReadLimits = DEFAULT_LIMITS
+    # CSV: the row of the latest record that swallowed the lines after it (unclosed quote), None after a good row.
+    unclosed_quote_row: int | None = None
     _sheet: CalamineSheet | None = field(default=None, init=False, repr=False, compare=False)
 
     def rows(self, start: int = 0) -> Iterator[tuple[int, Row]]:
@@ -123,11 +148,14 @@ class Table:
                     # A record over several lines is either a quoted multi-line cell or an unclosed quote that
                     # swallowed whole rows; only the second has a line carrying a full row's worth of delimiters.
                     if spanned > 1 and _swallowed_rows(raw, delimiter, width):
+                        self.unclosed_quote_row = row_no
                         yield row_no, {ERROR_KEY: _unclosed_quote_reason(row_no, spanned - 1)}
                         continue
-                    yield row_no, _to_row(headers, cells, 1)
+                    self.unclosed_quote_row = None
+                    problem = _size_problem(cells, self.limits)
+                    yield row_no, {ERROR_KEY: problem} if problem else _to_row(headers, cells, 1)
             except csv.Error as exc:
-                # Only an over-long field gets here (the reader is not strict): an unclosed quote ran to the end.
+                # Only a field over the (very large) field limit gets here: row boundaries after it are lost.
                 raise MalformedFileError(
                     f"第{row_no + 1}行起的内容无法按表格读取：单元格的英文双引号不成对或单元格过长，"
                     "其后的行都被并入了同一个单元格，请检查该行的引号后重新上传"
@@ -151,7 +179,8 @@ class Table:
             if to_skip:
                 to_skip -= 1
                 continue
-            yield row_no, _to_row(headers, cells, self.first_column)
+            problem = _size_problem(cells, self.limits)
+            yield row_no, {ERROR_KEY: problem} if problem else _to_row(headers, cells, self.first_column)
 
     def _jsonl_rows(self, start: int) -> Iterator[tuple[int, Row]]:
         headers = self.headers
@@ -166,6 +195,9 @@ class Table:
                 if to_skip:
                     to_skip -= 1
                     continue
+                if len(stripped) > self.limits.max_line_bytes:
+                    yield line_no, {ERROR_KEY: f"第{line_no}行过长（超过{self.limits.max_line_bytes:,}个字符），未读取"}
+                    continue
                 obj = _parse_object(stripped)
                 if obj is None:
                     yield line_no, {ERROR_KEY: f"第{line_no}行不是有效的JSON对象"}
@@ -173,21 +205,56 @@ class Table:
                 row: Row = dict.fromkeys(headers)
                 for key, value in obj.items():
                     row[key.strip()] = _json_cell(value)
-                yield line_no, row
+                problem = _size_problem(list(row.values()), self.limits)
+                yield line_no, {ERROR_KEY: problem} if problem else row
 
 
 def open_table(
-    path: Path, file_name: str, is_header: Callable[[Sequence[str]], bool], *, max_header_scan: int = 30
+    path: Path,
+    file_name: str,
+    is_header: Callable[[Sequence[str]], bool],
+    *,
+    max_header_scan: int = 30,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    verify_all: bool = False,
 ) -> Table:
-    """Sniff the format of the spooled upload at ``path``, check its encoding and locate the header row."""
+    """Sniff the format of the spooled upload at ``path``, check its encoding and locate the header row.
+
+    With ``verify_all`` a CSV is also read through once, so that a file whose row boundaries cannot be trusted
+    (an unclosed quote that runs to the end, an endless cell) is refused here, before any of its rows is used:
+    a file is either accounted for row by row or refused whole. Workbooks are checked against the XLSX limits
+    before the spreadsheet reader sees them, whatever ``verify_all`` says.
+    """
     if max_header_scan < 1:
         raise ValueError("max_header_scan must be >= 1")
     fmt = _sniff_format(path, file_name)
     if fmt == "xlsx":
-        return _open_xlsx(path, is_header, max_header_scan)
-    if fmt == "jsonl":
-        return _open_jsonl(path, is_header, max_header_scan)
-    return _open_csv(path, is_header, max_header_scan)
+        _check_workbook_limits(path, limits)
+        table = _open_xlsx(path, is_header, max_header_scan)
+    elif fmt == "jsonl":
+        table = _open_jsonl(path, is_header, max_header_scan)
+    else:
+        table = _open_csv(path, is_header, max_header_scan)
+    table.limits = limits
+    if len(table.headers) > limits.max_columns:
+        raise MalformedFileError(
+            f"表格有{len(table.headers):,}列，超过上限（{limits.max_columns}列）：请只保留本类别规定的列后重新上传"
+        )
+    if verify_all and fmt == "csv":
+        _verify_csv(table)
+    return table
+
+
+def _verify_csv(table: Table) -> None:
+    """Read every row once; refuse the file when an unclosed quote swallowed the rows up to the end."""
+    table.unclosed_quote_row = None
+    deque(table.rows(), maxlen=0)
+    row_no = table.unclosed_quote_row
+    if row_no is not None:
+        raise MalformedFileError(
+            f"第{row_no}行起的内容无法按表格读取：该行有单元格以英文双引号开头却没有结束引号，"
+            "其后直到文件末尾的行都被并入了同一个单元格，请修正该行的引号后重新上传"
+        )
 
 
 # --- format sniffing ---------------------------------------------------------------------------------------------
@@ -403,6 +470,83 @@ def _unclosed_quote_reason(row_no: int, extra_lines: int) -> str:
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 
+_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,4})([0-9]{1,8})(?::([A-Z]{1,4})([0-9]{1,8}))?"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _check_workbook_limits(path: Path, limits: ReadLimits) -> None:
+    """Refuse a workbook the spreadsheet reader would choke on, before it sees it (it allocates the whole used
+    range: one cell at XFD1048576 means 17 billion cells). Sizes come from the zip directory, and each worksheet's
+    cell references are scanned as a stream (declared dimensions can lie), within the declared sizes."""
+    mib = 1 << 20
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > limits.xlsx_max_uncompressed:
+                raise MalformedFileError(
+                    f"Excel文件解压后有{total / mib:,.0f} MB，超过上限（{limits.xlsx_max_uncompressed / mib:,.0f} MB）："
+                    "请分成几个较小的文件上传"
+                )
+            for info in infos:
+                if info.file_size > mib and info.file_size > limits.xlsx_max_ratio * max(info.compress_size, 1):
+                    raise MalformedFileError(
+                        f"Excel文件中的“{info.filename}”压缩比异常（解压后为压缩前的"
+                        f"{info.file_size // max(info.compress_size, 1):,}倍，上限{limits.xlsx_max_ratio}倍），"
+                        "疑似恶意构造的文件，拒绝读取：" + _SAVE_AS
+                    )
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    _check_sheet_extent(archive, info, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise MalformedFileError("Excel文件已损坏或不完整，无法打开：" + _SAVE_AS) from exc
+
+
+def _check_sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ReadLimits) -> None:
+    """The used range of one worksheet, from its declared dimension and every cell reference."""
+    low_row = low_col = 1 << 62
+    high_row = high_col = 0
+    tail = b""
+    with archive.open(info) as stream:  # reads at most the declared size, then checks the CRC
+        while chunk := stream.read(_CHUNK):
+            data = tail + chunk
+            cut = data.rfind(b"<")  # a tag may straddle chunks: keep the last one for the next round
+            body, tail = (data[:cut], data[cut:]) if cut > 0 and len(data) - cut < 256 else (data, b"")
+            for match in _DIMENSION.finditer(body):
+                corners = [(match.group(1), match.group(2))]
+                if match.group(3):
+                    corners.append((match.group(3), match.group(4)))
+                for letters, digits in corners:
+                    col, row = _column_number(letters), int(digits)
+                    low_row, high_row = min(low_row, row), max(high_row, row)
+                    low_col, high_col = min(low_col, col), max(high_col, col)
+            for match in _CELL_REF.finditer(body):
+                col, row = _column_number(match.group(1)), int(match.group(2))
+                low_row, high_row = min(low_row, row), max(high_row, row)
+                low_col, high_col = min(low_col, col), max(high_col, col)
+    if not high_row:
+        return
+    rows, cols = high_row - low_row + 1, high_col - low_col + 1
+    sheet = info.filename.rsplit("/", 1)[-1]
+    if cols > limits.max_columns:
+        raise MalformedFileError(
+            f"Excel工作表（{sheet}）的数据区域有{cols:,}列，超过上限（{limits.max_columns}列）："
+            "请删除表格右侧多余的列（包括看似空白但有格式或内容的单元格）后重新上传"
+        )
+    if rows * cols > limits.xlsx_max_cells:
+        raise MalformedFileError(
+            f"Excel工作表（{sheet}）的数据区域为{rows:,}行×{cols:,}列，超过上限（{limits.xlsx_max_cells:,}个单元格）："
+            "请删除表格下方多余的行，或分成几个较小的文件上传"
+        )
+
+
 def _sheets(path: Path) -> list[tuple[str, CalamineSheet]]:
     try:
         workbook = CalamineWorkbook.from_path(path)
@@ -526,6 +670,22 @@ def _json_cell(value: Any) -> Cell:
 
 
 # --- shared ------------------------------------------------------------------------------------------------------
+
+
+def _size_problem(cells: Sequence[Cell], limits: ReadLimits) -> str | None:
+    """Why a row is too large to keep (Chinese), or None."""
+    if len(cells) > limits.max_columns:
+        return f"该行有{len(cells):,}个单元格，超过上限（{limits.max_columns}个）"
+    total = 0
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str):
+            size = len(cell)
+            if size > limits.max_cell_chars:
+                return f"第{index + 1}列的内容过长（{size:,}个字符，上限{limits.max_cell_chars:,}个），该行未保存"
+            total += size
+    if total > limits.max_row_chars:
+        return f"该行内容过长（合计{total:,}个字符，上限{limits.max_row_chars:,}个），该行未保存"
+    return None
 
 
 def _make_headers(cells: Sequence[str], first_column: int) -> list[str]:

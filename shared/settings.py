@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.readers import ReadLimits
+
 
 class Settings(BaseModel):
     """Runtime settings; field names are the environment variable names, lower-cased."""
@@ -25,6 +27,14 @@ class Settings(BaseModel):
     notices_topic_arn: str = Field(alias="NOTICES_TOPIC_ARN")
     # Rows processed per invocation before the rest of a file is handed on through the queue.
     chunk_rows: int = Field(50_000, alias="GUIJI_CHUNK_ROWS", ge=1)
+    # What an upload may hold (shared/readers.py ReadLimits): over a file limit the file is refused, over a row
+    # limit the row is rejected.
+    max_columns: int = Field(500, alias="GUIJI_MAX_COLUMNS", ge=10)
+    max_cell_chars: int = Field(32_767, alias="GUIJI_MAX_CELL_CHARS", ge=1_000)
+    max_row_chars: int = Field(100_000, alias="GUIJI_MAX_ROW_CHARS", ge=1_000, le=120_000)
+    xlsx_max_cells: int = Field(20_000_000, alias="GUIJI_XLSX_MAX_CELLS", ge=10_000)
+    xlsx_max_uncompressed_mb: int = Field(512, alias="GUIJI_XLSX_MAX_MB", ge=1)
+    xlsx_max_ratio: int = Field(200, alias="GUIJI_XLSX_MAX_RATIO", ge=10)
     # Working days before a due date from which an unfinished record is "at risk".
     at_risk_days: int = Field(2, alias="GUIJI_AT_RISK_DAYS", ge=0)
     # Working days an open breach waits at one level before it escalates (county → city → province).
@@ -40,6 +50,18 @@ class Settings(BaseModel):
     # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
     token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    """The upload limits of these settings, in the readers' terms."""
+    return ReadLimits(
+        max_columns=settings.max_columns,
+        max_cell_chars=settings.max_cell_chars,
+        max_row_chars=settings.max_row_chars,
+        xlsx_max_cells=settings.xlsx_max_cells,
+        xlsx_max_uncompressed=settings.xlsx_max_uncompressed_mb << 20,
+        xlsx_max_ratio=settings.xlsx_max_ratio,
+    )
 
 
 @lru_cache(maxsize=1)

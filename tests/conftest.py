@@ -70,9 +70,9 @@ class Stack:
         return self.receipt(key)
 
     def receipt(self, key: str) -> dict[str, Any]:
-        blob = self.deps.objects.get_bytes(
-            self.env["INTAKE_BUCKET"], "receipts/" + key.removeprefix("incoming/") + ".json"
-        )
+        from shared.services.intake import receipt_key_of
+
+        blob = self.deps.objects.get_bytes(self.env["INTAKE_BUCKET"], receipt_key_of(key))
         assert blob is not None, f"no receipt for {key}"
         value: dict[str, Any] = json.loads(blob)
         return value

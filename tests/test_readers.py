@@ -214,14 +214,14 @@ def test_unclosed_quote_becomes_one_error_row(tmp_path: Path) -> None:
     assert rows[1] == (3, {USCC: "X4", "名称": "丁公司", "文号": "榕罚4号", "金额": "400"})
 
 
-def test_unclosed_quote_running_past_the_field_limit(tmp_path: Path) -> None:
+def test_unclosed_quote_running_to_the_end_refuses_the_whole_file_before_any_row_is_used(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     body = "\n".join(f"X{i},公司{i},榕罚{i}号" for i in range(20_000))
     path.write_text(f'{USCC},名称,文号\nX0,"甲,1\n{body}\n', encoding="utf-8")
-    table = open_table(path, "big.csv", is_header)
     with pytest.raises(MalformedFileError) as excinfo:
-        list(table.rows())
+        open_table(path, "big.csv", is_header, verify_all=True)
     assert reason(excinfo).startswith("第2行起的内容无法按表格读取")
+    assert "文件末尾" in reason(excinfo)
 
 
 # --- resuming with start, blank row counting -------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
 from shared.services.findings import reconcile
 from shared.services.folder_rows import LedgerSink, PublishedSink
+from shared.settings import read_limits
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
 BATCH = 100
@@ -124,18 +125,42 @@ class KeyParts:
         return f"{RECEIPTS_PREFIX}{self.department}/{self.folder}/{self.file_name}"
 
 
+MAX_SEGMENT_BYTES = 255
+INVALID_KEYS_PREFIX = RECEIPTS_PREFIX + "_invalid/"
+
+
+def _canonical_segment(segment: str) -> bool:
+    return (
+        bool(segment)
+        and segment not in (".", "..")
+        and len(segment.encode("utf-8")) <= MAX_SEGMENT_BYTES
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in segment)
+    )
+
+
 def split_key(key: str) -> KeyParts | None:
-    """``incoming/{department}/{folder}/{file}`` → its parts, or None for any other layout."""
-    parts = PurePosixPath(key).parts
-    if len(parts) != 4 or parts[0] != "incoming" or not all(parts):
+    """``incoming/{department}/{folder}/{file}`` → its parts, or None for any other layout.
+
+    The key is taken literally: ``penalty/./x.csv`` and ``penalty//x.csv`` are not ``penalty/x.csv`` (S3 keeps
+    them as different objects, so their receipts must not overwrite ``x.csv``'s), and empty, ``.``/``..``,
+    control-character or over-long segments are not a layout at all.
+    """
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != "incoming" or not all(_canonical_segment(p) for p in parts):
         return None
     return KeyParts(parts[1], parts[2], parts[3])
 
 
 def receipt_key_of(upload_key: str) -> str:
-    """Where the receipt of an upload is written (also for keys outside the expected layout)."""
+    """Where the receipt of an upload is written.
+
+    A key outside the layout gets its receipt under ``receipts/_invalid/`` with a name derived from the whole key,
+    which no real upload's receipt can take; the receipt names the key it is about.
+    """
     parts = split_key(upload_key)
-    return (parts.receipt_base if parts else RECEIPTS_PREFIX + upload_key.removeprefix("incoming/")) + ".json"
+    if parts is not None:
+        return parts.receipt_base + ".json"
+    return INVALID_KEYS_PREFIX + hashlib.sha256(upload_key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
 
 
 def upload_id_of(bucket: str, key: str, etag: str) -> str:
@@ -172,7 +197,10 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
     collected_at = _collected_at(info, deps)
     try:
         if parts is None:
-            raise FileRefusedError("文件路径不符合约定：应上传至 incoming/{部门统一社会信用代码}/{信息类别}/{文件名}")
+            raise FileRefusedError(
+                "文件路径不符合约定：应上传至 incoming/{部门统一社会信用代码}/{信息类别}/{文件名}，"
+                "路径中不能有空目录名、“.”或“..”、控制字符，每段不超过255字节"
+            )
         department = _check_department(parts, info, deps)
         with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
             path = Path(tmp) / "upload"
@@ -209,12 +237,15 @@ def _check_department(parts: KeyParts, info: ObjectInfo, deps: Deps) -> Departme
     return department
 
 
-def _open(path: Path, parts: KeyParts) -> Table:
+def _open(path: Path, parts: KeyParts, deps: Deps, *, first_chunk: bool) -> Table:
     def is_header(cells: Sequence[str]) -> bool:
         return bool(looks_like_folder_header(parts.folder, cells))
 
+    # The first chunk reads the whole file through before any row is used, so a file whose rows cannot be told
+    # apart is refused with nothing left behind; continuations re-open the same object version.
+    limits = read_limits(deps.settings)
     try:
-        return open_table(path, parts.file_name, is_header)
+        return open_table(path, parts.file_name, is_header, limits=limits, verify_all=first_chunk)
     except MalformedFileError as exc:
         raise FileRefusedError(exc.reason_zh) from exc
 
@@ -228,7 +259,7 @@ def _process_file(
     path: Path,
     deps: Deps,
 ) -> ChunkOutcome:
-    table = _open(path, parts)
+    table = _open(path, parts, deps, first_chunk=ref.start_row == 0)
     ctx = UploadContext(
         upload_id=uid,
         department=department.code,
@@ -383,7 +414,7 @@ def _refuse(
     ref: UploadRef, uid: str, parts: KeyParts | None, collected_at: datetime, reason: str, deps: Deps
 ) -> ChunkOutcome:
     """A whole-file failure: a receipt that says why, in Chinese. Nothing is lost: the raw upload stays."""
-    base = parts.receipt_base if parts else RECEIPTS_PREFIX + ref.key.removeprefix("incoming/")
+    receipt_key = receipt_key_of(ref.key)
     receipt = {
         "status": "refused",
         "message": f"文件未处理：{reason}",
@@ -398,7 +429,7 @@ def _refuse(
         "calendar_version": deps.calendar.version,
         "generated_at": iso_utc(utc_now()),
     }
-    deps.objects.put_json(deps.settings.intake_bucket, base + ".json", receipt)
+    deps.objects.put_json(deps.settings.intake_bucket, receipt_key, receipt)
     deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "refused", "reason": reason})
     deps.tables.audit.append(f"UPLOAD#{uid}", "upload_refused", "intake", {"key": ref.key, "reason": reason})
     metrics.add_metric(name="FilesRefused", unit="Count", value=1)
@@ -438,6 +469,22 @@ class RowSink(Protocol):
     def flush(self, counts: Counts, rejects: list[RejectReason]) -> None: ...
 
 
+# A stored record holds the row plus bookkeeping; DynamoDB's item limit is 400 KB (UTF-8 bytes of names and values).
+MAX_RECORD_BYTES = 300 * 1024
+
+
+def record_bytes(record: CanonicalRecord) -> int:
+    """UTF-8 size of a validated row as it will be stored (its JSON form approximates the item's size).
+
+    Ordinary rows are far below the limit: an upper bound (4 bytes a character) answers for them without
+    serialising the record.
+    """
+    chars = sum(len(v) for v in record.fields.values()) + sum(len(v) for v in record.extra.values())
+    if 4 * chars + 4096 < MAX_RECORD_BYTES:
+        return 4 * chars + 4096
+    return len(record.model_dump_json().encode("utf-8"))
+
+
 class RecordSink:
     """Validates category rows and writes them to the ledger in batches."""
 
@@ -457,6 +504,14 @@ class RecordSink:
         if isinstance(result, list):
             counts.rejected += 1
             rejects.extend(result)
+            return
+        size = record_bytes(result)
+        if size > MAX_RECORD_BYTES:
+            # The reader bounds characters; this bounds the stored item (DynamoDB refuses items over 400 KB, and a
+            # batch with one such item would fail after its audit entries were written).
+            counts.rejected += 1
+            reason = f"该行内容过大（约{size // 1024:,} KB，上限{MAX_RECORD_BYTES // 1024:,} KB），无法保存，请精简后重新上传该行"
+            rejects.append(RejectReason(row=row, column="", value="", reason=reason))
             return
         self.pending.append((row, result))
         if len(self.pending) >= BATCH:
