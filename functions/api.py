@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from chalice.app import BadRequestError, Blueprint, ForbiddenError, NotFoundError, Response, UnauthorizedError
-from pydantic import ValidationError
 
+from functions.errors import route
 from shared.adapters.secrets import token_key
+from shared.api_models import (
+    AckRequest,
+    AttributeRequest,
+    BreachListQuery,
+    DeadlineQuery,
+    FormatQuery,
+    ScorecardQuery,
+)
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
-from shared.search import SearchError
+from shared.bulletins import bulletin_key, department_view, parse_period
 from shared.services import monitor, public, publication, queries
 from shared.services.context import get_deps
 from shared.timeutil import local_date, utc_now
 
 api = Blueprint(__name__)
-
-MAX_PAGE = 500
 
 
 def _principal(*roles: Role) -> Principal:
@@ -63,15 +68,6 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _date(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadRequestError(f"{name} 应为 YYYY-MM-DD 格式的日期") from exc
-
-
 def _csv(text: str, name: str) -> Response:
     return Response(
         body=text,
@@ -80,12 +76,11 @@ def _csv(text: str, name: str) -> Response:
     )
 
 
-@api.route("/breaches", methods=["GET"])
+@route(api, "/breaches", methods=["GET"])
 def list_breaches() -> Any:
     p = _principal()
-    params = _params()
-    fmt = params.pop("format", "json")
-    cursor = params.pop("cursor", None)
+    query = BreachListQuery.model_validate(_params())
+    params = query.filters()
     if p.role is Role.DEPARTMENT:
         if params.get("department", p.department) != p.department:
             raise ForbiddenError("部门只能查看本部门的违规记录")
@@ -94,38 +89,28 @@ def list_breaches() -> Any:
         raise ForbiddenError(f"行政区划“{params['region']}”不在您的管辖范围内")
     elif not params.get("region") and p.region != "350000":
         params["region"] = p.region
-    try:
-        limit = min(MAX_PAGE, max(1, int(params.pop("limit", "100"))))
-        items = queries.list_breaches(queries.parse_filter(params), get_deps())
-        items = [b for b in items if p.sees(region_code=b["region_code"], department=b["department"])]
-        if fmt == "csv":
-            return _csv(queries.to_csv(items, queries.BREACH_COLUMNS), "breaches.csv")
-        page = queries.paginate(items, cursor, limit)
-    except (queries.QueryError, ValueError) as exc:
-        raise BadRequestError(str(exc)) from exc
+    items = queries.list_breaches(queries.parse_filter(params), get_deps())
+    items = [b for b in items if p.sees(region_code=b["region_code"], department=b["department"])]
+    if query.format == "csv":
+        return _csv(queries.to_csv(items, queries.BREACH_COLUMNS), "breaches.csv")
+    page = queries.paginate(items, query.cursor, query.limit)
     return {"items": page.items, "next_cursor": page.next_cursor, "total": len(items)}
 
 
-@api.route("/breaches/{breach_id}/ack", methods=["POST"])
+@route(api, "/breaches/{breach_id}/ack", methods=["POST"])
 def ack_breach(breach_id: str) -> Any:
     p = _principal(Role.SUPERVISOR)
     existing = get_deps().tables.breaches.get(breach_id)
     if existing is None:
         raise NotFoundError(f"违规记录 {breach_id} 不存在")
     _must_see(p, existing["region_code"], existing["department"])
-    body = _body()
-    note = str(body.get("note", "")).strip()
-    if not note:
-        raise BadRequestError("确认时请填写说明（note）")
-    as_of = _date(body.get("as_of"), "as_of") or local_date(utc_now())
-    try:
-        breach = monitor.acknowledge(breach_id, note, p.label, as_of, get_deps())
-    except monitor.AckError as exc:
-        raise NotFoundError(str(exc)) from exc
+    body = AckRequest.model_validate(_body())
+    as_of = body.as_of or local_date(utc_now())
+    breach = monitor.acknowledge(breach_id, body.note, p.label, as_of, get_deps())
     return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
 
 
-@api.route("/records/{record_id}", methods=["GET"])
+@route(api, "/records/{record_id}", methods=["GET"])
 def get_record(record_id: str) -> Any:
     p = _principal()
     timeline = queries.record_timeline(record_id, get_deps())
@@ -135,56 +120,43 @@ def get_record(record_id: str) -> Any:
     return timeline
 
 
-@api.route("/records/{record_id}/attribute", methods=["POST"])
+@route(api, "/records/{record_id}/attribute", methods=["POST"])
 def attribute_record(record_id: str) -> Any:
     p = _principal(Role.REGULATOR)
     entry = get_deps().tables.records.get(record_id)
     if entry is None:
         raise NotFoundError(f"记录 {record_id} 不存在")
     _must_see(p, entry.region_code, entry.department)
-    body = _body()
-    if not body.get("uscc") and not body.get("reject"):
-        raise BadRequestError("请提供 uscc（记于该主体名下）或 reject（退回原因）")
-    try:
-        entry = publication.resolve_held(
-            record_id,
-            get_deps(),
-            actor=p.label,
-            uscc=body.get("uscc"),
-            reject_reason=body.get("reject"),
-        )
-    except publication.ResolutionError as exc:
-        raise BadRequestError(str(exc)) from exc
+    body = AttributeRequest.model_validate(_body())
+    entry = publication.resolve_held(record_id, get_deps(), actor=p.label, uscc=body.uscc, reject_reason=body.reject)
     return {"record_id": record_id, "held": entry.held, "attribution": entry.attribution, "uscc": entry.attributed_uscc}
 
 
-@api.route("/held", methods=["GET"])
+@route(api, "/held", methods=["GET"])
 def held() -> Any:
     p = _principal(Role.REGULATOR, Role.SUPERVISOR, Role.AUDITOR)
+    query = FormatQuery.model_validate(_params())
     items = [
         r for r in queries.held_queue(get_deps()) if p.sees(region_code=r["region_code"], department=r["department"])
     ]
-    if _params().get("format") == "csv":
+    if query.format == "csv":
         return _csv(queries.to_csv(items, list(items[0]) if items else ["record_id"]), "held.csv")
     return {"items": items, "total": len(items)}
 
 
-@api.route("/departments/{code}/scorecard", methods=["GET"])
+@route(api, "/departments/{code}/scorecard", methods=["GET"])
 def department_scorecard(code: str) -> Any:
     p = _principal()
+    query = ScorecardQuery.model_validate(_params())
     dept = get_deps().tables.registry.department(code)
     if dept is None:
         raise NotFoundError(f"部门“{code}”未登记")
     _must_see(p, dept.region_code, dept.code)
     today = local_date(utc_now())
-    period = _params().get("period") or f"{today.year}-{today.month:02d}"
-    try:
-        return queries.scorecard(code, period, get_deps())
-    except queries.QueryError as exc:
-        raise BadRequestError(str(exc)) from exc
+    return queries.scorecard(code, query.period or f"{today.year}-{today.month:02d}", get_deps())
 
 
-@api.route("/bulletins", methods=["GET"])
+@route(api, "/bulletins", methods=["GET"])
 def list_bulletins() -> Any:
     p = _principal()
     deps = get_deps()
@@ -197,57 +169,48 @@ def list_bulletins() -> Any:
     return {"items": items}
 
 
-@api.route("/bulletins/{scope}/{period}", methods=["GET"])
+@route(api, "/bulletins/{scope}/{period}", methods=["GET"])
 def get_bulletin(scope: str, period: str) -> Any:
     p = _principal()
     if not p.reads_bulletin(scope):
         raise ForbiddenError(f"通报范围“{scope}”不在您的管辖范围内")
+    key = bulletin_key(scope, parse_period(period), "json")
     deps = get_deps()
-    blob = deps.objects.get_bytes(deps.settings.reports_bucket, f"bulletins/{scope}/{period}.json")
+    blob = deps.objects.get_bytes(deps.settings.reports_bucket, key)
     if blob is None:
         raise NotFoundError(f"尚无 {scope} {period} 的通报")
-    return json.loads(blob)
+    document: dict[str, Any] = json.loads(blob)
+    # A department reads the figures and rankings, but names in the overdue list only its own records.
+    return department_view(document, p.department or "") if p.role is Role.DEPARTMENT else document
 
 
-@api.route("/calendar/deadline", methods=["GET"])
+@route(api, "/calendar/deadline", methods=["GET"])
 def calendar_deadline() -> Any:
-    params = _params()
-    start = _date(params.get("date"), "date")
-    if start is None:
-        raise BadRequestError("缺少参数 date（信息产生日期，YYYY-MM-DD）")
-    try:
-        days = int(params.get("days", "7"))
-        cal = get_deps().calendar
-        due = cal.due_date(start, days)
-    except ValueError as exc:
-        raise BadRequestError(f"参数无效：{exc}") from exc
+    query = DeadlineQuery.model_validate(_params())
+    cal = get_deps().calendar
+    due = cal.due_date(query.date, query.days)
     return {
-        "date": start.isoformat(),
-        "days": days,
+        "date": query.date.isoformat(),
+        "days": query.days,
         "due": due.isoformat(),
-        "provisional": cal.due_date_is_provisional(start, days),
+        "provisional": cal.due_date_is_provisional(query.date, query.days),
         "calendar_version": cal.version,
     }
 
 
-@api.route("/audit/verify", methods=["GET"])
+@route(api, "/audit/verify", methods=["GET"])
 def audit_verify() -> Any:
     _principal(Role.AUDITOR)
     count, problems = get_deps().tables.audit.verify()
     return {"entries": count, "ok": not problems, "problems": problems}
 
 
-@api.route("/public/subjects", methods=["GET"])
+@route(api, "/public/subjects", methods=["GET"])
 def public_search() -> Any:
-    try:
-        return public.search_subjects(public.PublicQuery.model_validate(_params()), get_deps())
-    except ValidationError as exc:
-        raise BadRequestError("查询参数无效：" + "；".join(str(e["msg"]) for e in exc.errors())) from exc
-    except SearchError as exc:
-        raise BadRequestError(str(exc)) from exc
+    return public.search_subjects(public.PublicQuery.model_validate(_params()), get_deps())
 
 
-@api.route("/public/subjects/{code}", methods=["GET"])
+@route(api, "/public/subjects/{code}", methods=["GET"])
 def public_subject(code: str) -> Any:
     found = public.subject_page(code, get_deps())
     if found is None:
@@ -255,6 +218,6 @@ def public_subject(code: str) -> Any:
     return found
 
 
-@api.route("/health", methods=["GET"])
+@route(api, "/health", methods=["GET"])
 def health() -> Any:
     return {"ok": True}

@@ -522,6 +522,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from functions.errors import http_error  # the API's error map: the same one line for the same problem
+
+        answer = http_error(exc)
+        if answer is None:
+            raise
+        print(f"guiji: {answer}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -1207,3 +1207,17 @@ def announcement(b: Bulletin, location: str | None = None) -> tuple[str, str, di
         "level": b.level,
     }
     return subject, "\n".join(lines), attributes
+
+
+def department_view(document: dict[str, Any], department: str) -> dict[str, Any]:
+    """What a department may read of a bulletin (JSON form): every figure and ranking — a 通报 is circulated to be
+    read — but of the named overdue list only its own rows; the others are counted, not named."""
+    own = [row for row in document.get("overdue", []) if row.get("department") == department]
+    return {
+        **document,
+        "overdue": own,
+        "overdue_other_departments": len(document.get("overdue", []))
+        - len(own)
+        + int(document.get("overdue_more", 0) or 0),
+        "overdue_more": 0,
+    }

@@ -94,3 +94,13 @@ def upload_penalty(
             dept, "penalty", file_name, csv_bytes([penalty_row(doc_no, produced, **row)]), collected_at=collected_at
         )
     )
+
+
+def api_token(stack: Any, role: str = "auditor", region: str = "350000", department: str | None = None) -> str:
+    """A token for the local stack's API (what ``guiji local token`` prints)."""
+    from shared.adapters.secrets import token_key
+    from shared.auth import issue_token
+
+    key = token_key(stack.deps.settings)
+    assert key is not None
+    return issue_token(key, role, region=region, department=department, sub="test")

@@ -27,9 +27,12 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
 from shared.attribution import SubjectLookup
 from shared.ledger import LedgerEntry
+from shared.observability import logger
 from shared.registry import Department, Subject, normalize_name
 from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
@@ -47,11 +50,39 @@ def _date_key(d: date | None) -> str:
     return d.isoformat() if d else ""
 
 
+class UnreadableItemError(Exception):
+    """A stored item that no longer has the shape its model needs (written by hand, or by an older bug)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class RecordStore:
-    """Current state and history of ledger records."""
+    """Current state and history of ledger records.
+
+    Reads that walk many records (indexes, batches) skip an item that cannot be read back and remember its key in
+    :attr:`quarantined`, so one bad item never stops a job; the job reports and audits what was skipped
+    (:meth:`take_quarantined`). A direct read of such a record raises :class:`UnreadableItemError`.
+    """
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.quarantined: list[str] = []
+
+    def _readable(self, item: Item) -> LedgerEntry | None:
+        try:
+            return self.from_item(item)
+        except ValidationError:
+            key = f"{item.get('pk')}/{item.get('sk')}"
+            logger.error("unreadable record item skipped", extra={"key": key})
+            self.quarantined.append(key)
+            return None
+
+    def take_quarantined(self) -> list[str]:
+        """Keys of the items skipped since the last call (each once)."""
+        keys, self.quarantined = sorted(set(self.quarantined)), []
+        return keys
 
     @staticmethod
     def to_item(entry: LedgerEntry) -> Item:
@@ -78,11 +109,17 @@ class RecordStore:
 
     def get(self, record_id: str) -> LedgerEntry | None:
         item = self.table.get(f"REC#{record_id}", "CUR")
-        return self.from_item(item) if item else None
+        if not item:
+            return None
+        try:
+            return self.from_item(item)
+        except ValidationError as exc:
+            raise UnreadableItemError(f"REC#{record_id}/CUR") from exc
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, LedgerEntry]:
         found = self.table.batch_get((f"REC#{rid}", "CUR") for rid in record_ids)
-        return {item["record_id"]: self.from_item(item) for item in found.values()}
+        entries = (self._readable(item) for item in found.values())
+        return {e.record_id: e for e in entries if e is not None}
 
     def put_many(self, entries: Iterable[LedgerEntry], previous: Iterable[LedgerEntry] = ()) -> int:
         """Write new states (and keep the versions they replace) in batches."""
@@ -117,7 +154,9 @@ class RecordStore:
                 index=index,
             )
             for item in items:
-                yield self.from_item(item)
+                entry = self._readable(item)
+                if entry is not None:
+                    yield entry
 
     def open_collection(self, until: date) -> Iterator[LedgerEntry]:
         """Records expected from production ledgers, not collected, due on or before ``until``."""
@@ -139,7 +178,7 @@ class RecordStore:
             {":d": department, ":a": start.isoformat(), ":b": end.isoformat() + "~"},
             index="gsi4",
         )
-        return (self.from_item(i) for i in items)
+        return (e for e in map(self._readable, items) if e is not None)
 
 
 def _posting(item: Item) -> Posting:
@@ -447,11 +486,34 @@ class ControlStore:
         return {i["sk"]: i for i in self.items("JOB")}
 
 
+# What every breach item must carry to be used at all; an item without them is skipped and reported.
+BREACH_KEYS = ("breach_id", "record_id", "kind", "status", "due", "region_code", "department")
+
+
 class BreachStore:
-    """Durable breach records: opened by a scan (or at upload/publication), kept after they close."""
+    """Durable breach records: opened by a scan (or at upload/publication), kept after they close.
+
+    Like :class:`RecordStore`, walks over many breaches skip an item that lacks what a breach must carry and keep
+    its key in :attr:`quarantined`.
+    """
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.quarantined: list[str] = []
+
+    def _readable(self, items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            if all(isinstance(item.get(k), str) for k in BREACH_KEYS):
+                yield item
+            else:
+                key = f"{item.get('pk')}/{item.get('sk')}"
+                logger.error("unreadable breach item skipped", extra={"key": key})
+                self.quarantined.append(key)
+
+    def take_quarantined(self) -> list[str]:
+        """Keys of the items skipped since the last call (each once)."""
+        keys, self.quarantined = sorted(set(self.quarantined)), []
+        return keys
 
     @staticmethod
     def to_item(breach: Item) -> Item:
@@ -474,7 +536,7 @@ class BreachStore:
 
     def get_many(self, breach_ids: Iterable[str]) -> dict[str, Item]:
         found = self.table.batch_get((f"BR#{b}", "CUR") for b in breach_ids)
-        return {i["breach_id"]: i for i in found.values()}
+        return {i["breach_id"]: i for i in self._readable(found.values())}
 
     def put_many(self, breaches: Iterable[Item]) -> int:
         return self.table.batch_write(self.to_item(b) for b in breaches)
@@ -485,7 +547,7 @@ class BreachStore:
     def active(self) -> Iterator[Item]:
         """Open breaches and unannounced ones (sparse index: reads grow with those only, never the whole table)."""
         for shard in range(SHARDS):
-            yield from self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1")
+            yield from self._readable(self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1"))
 
     def listing(
         self,
@@ -506,8 +568,10 @@ class BreachStore:
         else:
             partitions = [("gsi4", f"KIND#{k}") for k in kinds]
         for index, value in partitions:
-            yield from self.table.query(
-                f"{index}pk = :p AND {index}sk BETWEEN :a AND :b", {":p": value, ":a": lo, ":b": hi}, index=index
+            yield from self._readable(
+                self.table.query(
+                    f"{index}pk = :p AND {index}sk BETWEEN :a AND :b", {":p": value, ":a": lo, ":b": hi}, index=index
+                )
             )
 
 

@@ -52,6 +52,16 @@ class ScanReport:
     requests: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+
+
+def quarantine(keys: list[str], job: str, deps: Deps) -> list[str]:
+    """Audit the items a job had to skip (each run that meets one says so) and count them."""
+    for key in keys:
+        deps.tables.audit.append("QUARANTINE", "item_unreadable", job, {"key": key})
+    if keys:
+        metrics.add_metric(name="ItemsQuarantined", unit="Count", value=len(keys))
+    return keys
 
 
 def run_scan(as_of: date, deps: Deps) -> ScanReport:
@@ -94,6 +104,13 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
         recomputed=len(changes.updated),
     )
     report.warnings = health_warnings(as_of, deps)
+    report.quarantined = quarantine(records.take_quarantined() + deps.tables.breaches.take_quarantined(), "scan", deps)
+    if report.quarantined:
+        report.warnings.append(
+            f"有{len(report.quarantined)}条记录的数据无法读取，已跳过并隔离（本次扫描未处理），请运维人员检查："
+            + "、".join(report.quarantined[:5])
+            + ("等" if len(report.quarantined) > 5 else "")
+        )
     report.items_read = deps.stats.items_read - read0
     report.requests = deps.stats.requests - req0
     report.seconds = round(time.perf_counter() - started, 3)
@@ -101,7 +118,9 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
     metrics.add_metric(name="BreachesClosed", unit="Count", value=report.closed)
     metrics.add_metric(name="ScanItemsRead", unit="Count", value=report.items_read)
     metrics.add_metric(name="HealthWarnings", unit="Count", value=len(report.warnings))
-    deps.tables.control.heartbeat("scan", as_of, {"opened": report.opened, "closed": report.closed})
+    deps.tables.control.heartbeat(
+        "scan", as_of, {"opened": report.opened, "closed": report.closed, "quarantined": len(report.quarantined)}
+    )
     logger.info("scan done", extra={"report": report.__dict__})
     return report
 

@@ -177,4 +177,6 @@ def subject_page(code: str, deps: Deps) -> dict[str, Any] | None:
         "region_code": subject.region_code,
         "region_name": region_name(subject.region_code) if is_fujian_region(subject.region_code) else None,
         "groups": groups,
+        # Every published record in one list as well (the page's earlier shape, kept for existing consumers).
+        "records": [r for g in groups for section in g["sections"] for r in section["records"]],
     }
