@@ -201,7 +201,7 @@ def calendar_deadline() -> Any:
 @route(api, "/audit/verify", methods=["GET"])
 def audit_verify() -> Any:
     _principal(Role.AUDITOR)
-    count, problems = get_deps().tables.audit.verify()
+    count, problems = get_deps().tables.verify_audit()
     return {"entries": count, "ok": not problems, "problems": problems}
 
 

@@ -358,7 +358,7 @@ def held(args: argparse.Namespace) -> int:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    count, problems = _deps().tables.audit.verify()
+    count, problems = _deps().tables.verify_audit()
     if problems:
         for p in problems:
             print(p)

@@ -124,7 +124,7 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
         by_kind[f"{b['kind']} ({b['status']})"] = by_kind.get(f"{b['kind']} ({b['status']})", 0) + 1
     for k, v in sorted(by_kind.items()):
         _say(f"  {k:32} {v}")
-    count, problems = deps.tables.audit.verify()
+    count, problems = deps.tables.verify_audit()
     _say(f"\n== 7. audit trail: {count} entries, {'intact' if not problems else str(len(problems)) + ' problems'}")
 
     _say("\nExplore: guiji breaches --kind publication_overdue | guiji held | guiji record <id> | guiji audit verify")

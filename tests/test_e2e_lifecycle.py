@@ -255,7 +255,7 @@ def test_crash_between_batches_then_retry_loses_and_duplicates_nothing(env: Any,
     assert receipt["counts"]["accepted"] == 250 and receipt["counts"]["duplicates"] == 0
     audit_rows = [i for i in env.deps.tables.audit.table.scan() if i["pk"].startswith("REC#")]
     assert len(audit_rows) == 250
-    assert env.deps.tables.audit.verify()[1] == []
+    assert env.deps.tables.verify_audit()[1] == []
 
 
 def test_large_file_is_processed_in_chunks_with_one_receipt(env: Any, monkeypatch: Any, request: Any) -> None:

@@ -433,8 +433,13 @@ class AuditLog:
     def stream(self, stream: str) -> list[Item]:
         return list(self.table.query("pk = :p", {":p": stream}))
 
-    def verify(self) -> tuple[int, list[str]]:
-        """Walk every stream and check its chain; returns (entries checked, problems)."""
+    def verify(self, anchors: dict[str, tuple[int, str]] | None = None) -> tuple[int, list[str]]:
+        """Walk every stream and check its chain; returns (entries checked, problems).
+
+        ``anchors`` are stream heads kept outside the trail (a record's or breach's ``audit_seq``/``audit_head``,
+        written with the state change the entry records). A chain that checks out by itself can still have lost
+        its last entries, all of them, or have been rewritten with recomputed hashes: the anchors catch that.
+        """
         streams: dict[str, list[Item]] = {}
         for item in self.table.scan():
             streams.setdefault(item["pk"], []).append(item)
@@ -452,7 +457,26 @@ class AuditLog:
                     problems.append(f"{stream}: entry {item['seq']} altered")
                     break
                 prev = item["hash"]
+        for stream, (seq, head) in sorted((anchors or {}).items()):
+            problems += _anchor_problems(stream, seq, head, streams.get(stream, []))
         return count, problems
+
+
+def _anchor_problems(stream: str, seq: int, head: str, items: list[Item]) -> list[str]:
+    """How a stream disagrees with the head anchored on its record or breach (empty when it agrees)."""
+    if seq <= 0:
+        return []
+    if not items:
+        return [f"{stream}: whole stream missing (its item records {seq} entries)"]
+    by_seq = {int(i["seq"]): i for i in items}
+    last = max(by_seq)
+    if seq not in by_seq:
+        return [f"{stream}: entries {last + 1}..{seq} missing (its item records {seq})"]
+    if by_seq[seq]["hash"] != head:
+        return [f"{stream}: entry {seq} differs from the head anchored on its item (rewritten)"]
+    if last > seq:
+        return [f"{stream}: entries {seq + 1}..{last} are not anchored on its item (inserted, or a write cut short)"]
+    return []
 
 
 class ControlStore:
@@ -575,6 +599,17 @@ class BreachStore:
             )
 
 
+def audit_anchors(records: Table, breaches: Table) -> dict[str, tuple[int, str]]:
+    """Stream heads kept on record and breach items (full scans: for the full verification only)."""
+    anchors: dict[str, tuple[int, str]] = {}
+    for table, prefix in ((records, "REC#"), (breaches, "BR#")):
+        for item in table.scan(filter_expression="sk = :c", values={":c": "CUR"}):
+            seq = item.get("audit_seq")
+            if isinstance(seq, int | float) and seq > 0 and str(item.get("pk", "")).startswith(prefix):
+                anchors[str(item["pk"])] = (int(seq), str(item.get("audit_head", "")))
+    return anchors
+
+
 class Tables:
     """All tables of one deployment, sharing one I/O counter."""
 
@@ -585,3 +620,7 @@ class Tables:
         self.breaches = BreachStore(Table(settings.breaches_table, self.stats))
         self.audit = AuditLog(Table(settings.audit_table, self.stats))
         self.control = ControlStore(Table(settings.control_table, self.stats))
+
+    def verify_audit(self) -> tuple[int, list[str]]:
+        """The full audit verification: every chain, and every record's and breach's anchored head."""
+        return self.audit.verify(audit_anchors(self.records.table, self.breaches.table))

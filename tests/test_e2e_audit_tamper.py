@@ -1,0 +1,142 @@
+"""Issue 7 §7: tampering with the audit trail is detected, also when the chain itself still checks out, because
+each record's and breach's stream head is anchored on the item outside the trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import boto3
+import pytest
+
+from shared.adapters.dynamo import to_attr
+from shared.adapters.store import GENESIS, audit_hash
+from shared.ledger import record_id
+from shared.services import monitor
+from tests import helpers as h
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def env(clean_stack: Any) -> Any:
+    h.load_registry(clean_stack)
+    h.upload_penalty(clean_stack, "a.csv", "闽环罚〔2024〕1号", "2024-09-27", collected_at="2024-10-16T02:00:00Z")
+    h.upload_penalty(
+        clean_stack,
+        "b.csv",
+        "闽环罚〔2024〕1号",
+        "2024-09-27",
+        collected_at="2024-10-17T02:00:00Z",
+        content="罚款两万元",
+    )  # a correction: the record's stream has two entries
+    monitor.run_scan(date(2024, 10, 31), clean_stack.deps)
+    return clean_stack
+
+
+def _stream(env: Any) -> str:
+    return f"REC#{record_id(h.ENV_DEPT, 'penalty', '闽环罚〔2024〕1号')}"
+
+
+def _entries(env: Any, stream: str) -> list[dict[str, Any]]:
+    return sorted(env.deps.tables.audit.stream(stream), key=lambda e: e["seq"])
+
+
+def _ddb() -> Any:
+    return boto3.client("dynamodb")
+
+
+def _put(env: Any, item: dict[str, Any]) -> None:
+    _ddb().put_item(TableName=env.env["AUDIT_TABLE"], Item=to_attr(item))
+
+
+def _delete(env: Any, item: dict[str, Any]) -> None:
+    _ddb().delete_item(TableName=env.env["AUDIT_TABLE"], Key=to_attr({"pk": item["pk"], "sk": item["sk"]}))
+
+
+def _rechain(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recompute every prev/hash, as a forger who knows the algorithm would."""
+    prev = GENESIS
+    out = []
+    for e in entries:
+        body = {k: e[k] for k in ("stream", "seq", "event", "actor", "at", "detail")}
+        body["prev"] = prev
+        body["hash"] = audit_hash(prev, body)
+        out.append({**e, **body})
+        prev = body["hash"]
+    return out
+
+
+def delete_last(env: Any) -> None:
+    _delete(env, _entries(env, _stream(env))[-1])
+
+
+def delete_stream(env: Any) -> None:
+    for e in _entries(env, _stream(env)):
+        _delete(env, e)
+
+
+def edit_with_recomputed_hashes(env: Any) -> None:
+    entries = _entries(env, _stream(env))
+    entries[0]["detail"] = {**entries[0]["detail"], "late_working_days": 0}
+    for e in _rechain(entries):
+        _put(env, e)
+
+
+def edit_middle(env: Any) -> None:
+    entry = _entries(env, _stream(env))[0]
+    entry["actor"] = "department:someone-else"
+    _put(env, entry)
+
+
+def insert_at_end(env: Any) -> None:
+    entries = _entries(env, _stream(env))
+    forged = dict(entries[-1], seq=entries[-1]["seq"] + 1, sk=f"{entries[-1]['seq'] + 1:08d}", event="published")
+    for e in _rechain([*entries, forged])[-1:]:
+        _put(env, e)
+
+
+def reorder(env: Any) -> None:
+    first, second = _entries(env, _stream(env))[:2]
+    _put(env, {**first, "seq": second["seq"], "sk": second["sk"]})
+    _put(env, {**second, "seq": first["seq"], "sk": first["sk"]})
+
+
+def delete_breach_stream(env: Any) -> None:
+    streams = {i["pk"] for i in env.deps.tables.audit.table.scan() if str(i["pk"]).startswith("BR#")}
+    for e in _entries(env, sorted(streams)[0]):
+        _delete(env, e)
+
+
+def test_an_untouched_trail_verifies(env: Any) -> None:
+    count, problems = env.deps.tables.verify_audit()
+    assert count >= 3 and problems == []
+    assert len(_entries(env, _stream(env))) == 2
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        delete_last,
+        delete_stream,
+        edit_with_recomputed_hashes,
+        edit_middle,
+        insert_at_end,
+        reorder,
+        delete_breach_stream,
+    ],
+)
+def test_tampering_is_detected(env: Any, tamper: Callable[[Any], None]) -> None:
+    tamper(env)
+    _, problems = env.deps.tables.verify_audit()
+    assert problems, tamper.__name__
+
+
+def test_verify_over_the_cli_and_the_api_uses_the_anchors(env: Any, capsys: Any) -> None:
+    from infra.cli import main
+
+    delete_last(env)
+    assert main(["audit", "verify"]) != 0
+    captured = capsys.readouterr()
+    assert _stream(env) in captured.out + captured.err
