@@ -158,9 +158,10 @@ def subject_page(code: str, deps: Deps) -> dict[str, Any] | None:
         day = _published_on(view)
         record = {**view, "published_on": day.isoformat() if day else None}
         by_category.setdefault(view["category"], []).append(record)
-    groups = []
+    groups: list[dict[str, Any]] = []
+    published: list[dict[str, Any]] = []
     for title, categories in PUBLIC_GROUPS:
-        sections = [
+        sections: list[dict[str, Any]] = [
             {
                 "category": c.value,
                 "title": CATEGORY_INFO[c].name_zh,
@@ -168,6 +169,8 @@ def subject_page(code: str, deps: Deps) -> dict[str, Any] | None:
             }
             for c in categories
         ]
+        for section in sections:
+            published += section["records"]
         groups.append({"title": title, "sections": sections, "count": sum(len(s["records"]) for s in sections)})
     return {
         "uscc": subject.uscc,
@@ -178,5 +181,5 @@ def subject_page(code: str, deps: Deps) -> dict[str, Any] | None:
         "region_name": region_name(subject.region_code) if is_fujian_region(subject.region_code) else None,
         "groups": groups,
         # Every published record in one list as well (the page's earlier shape, kept for existing consumers).
-        "records": [r for g in groups for section in g["sections"] for r in section["records"]],
+        "records": published,
     }
