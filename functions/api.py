@@ -187,14 +187,14 @@ def get_bulletin(scope: str, period: str) -> Any:
 @route(api, "/calendar/deadline", methods=["GET"])
 def calendar_deadline() -> Any:
     query = DeadlineQuery.model_validate(_params())
-    cal = get_deps().calendar
-    due = cal.due_date(query.date, query.days)
+    explanation = get_deps().calendar.explain(query.date, query.days)
     return {
         "date": query.date.isoformat(),
         "days": query.days,
-        "due": due.isoformat(),
-        "provisional": cal.due_date_is_provisional(query.date, query.days),
-        "calendar_version": cal.version,
+        "due": explanation.due.isoformat(),
+        "provisional": explanation.provisional,
+        "calendar_version": explanation.calendar_version,
+        "explanation": {**explanation.model_dump(mode="json"), "text": explanation.lines_zh()},
     }
 
 

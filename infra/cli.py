@@ -385,6 +385,9 @@ def calendar_due(args: argparse.Namespace) -> int:
     due = cal.due_date(args.date, args.days)
     note = "  (provisional)" if cal.due_date_is_provisional(args.date, args.days) else ""
     print(f"{due.isoformat()}{note}")
+    if args.explain:
+        for line in cal.explain(args.date, args.days).lines_zh():
+            print("  " + line)
     return 0
 
 
@@ -496,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = cal.add_parser("due", help="the N-th working day after DATE")
     p.add_argument("date", type=_iso)
     p.add_argument("days", type=int)
+    p.add_argument("--explain", action="store_true", help="list the rest days skipped and the make-up days counted")
     p.set_defaults(func=calendar_due)
     p = cal.add_parser("between", help="working days in (D1, D2]")
     p.add_argument("start", type=_iso)

@@ -204,26 +204,80 @@ class _LibraryData:
     rest_days: frozenset[date]
     make_up_days: frozenset[date]
     official_years: frozenset[int]
+    names: dict[date, str]  # rest days' names in Chinese (国庆节, 春节, 休息日（由 … 调休）)
 
 
 @lru_cache(maxsize=1)
 def _library_data() -> _LibraryData:
     # Built once per process: computing the lunar holidays for 41 years is most of the build cost.
-    cn = china_holidays_class()(years=range(FIRST_DAY.year, LAST_DAY.year + 1))
+    cn = china_holidays_class()(years=range(FIRST_DAY.year, LAST_DAY.year + 1), language="zh_CN")
     make_up = frozenset(d for d in cn.weekend_workdays if FIRST_DAY <= d <= LAST_DAY)
+    rest = {d: str(name) for d, name in cn.items() if FIRST_DAY <= d <= LAST_DAY}
     return _LibraryData(
-        rest_days=frozenset(d for d in cn if FIRST_DAY <= d <= LAST_DAY),
+        rest_days=frozenset(rest),
         make_up_days=make_up,
         official_years=frozenset(d.year for d in make_up),
+        names=rest,
     )
+
+
+_WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+class RestDay(BaseModel):
+    """A day not counted: a weekend or a (statutory or bridge) holiday."""
+
+    date: date
+    kind: Literal["weekend", "holiday"]
+    reason: str  # the holiday's name, or the weekday
+
+
+class DueDateExplanation(BaseModel):
+    """Why a due date falls where it does: what a department needs to accept (or dispute) a breach."""
+
+    produced: date
+    days: int
+    due: date
+    counted: list[date]  # the N working days, day 1 being the first working day after ``produced``
+    make_up_days: list[date]  # weekend days among them (调休)
+    rest_days: list[RestDay]  # every day after ``produced`` up to ``due`` that was not counted
+    provisional: bool
+    sources: dict[int, str]  # year → where its schedule comes from
+    calendar_version: str
+
+    def lines_zh(self) -> list[str]:
+        """The explanation as a clerk reads it."""
+        head = (
+            f"信息产生之日 {self.produced.isoformat()}（当日不计），其后第{self.days}个工作日为 {self.due.isoformat()}"
+            f"（{_WEEKDAYS_ZH[self.due.weekday()]}），当日24:00（北京时间）前完成即未逾期。"
+        )
+        lines = [head]
+        if self.make_up_days:
+            lines.append(
+                "计入的调休工作日："
+                + "、".join(f"{d.isoformat()}（{_WEEKDAYS_ZH[d.weekday()]}）" for d in self.make_up_days)
+            )
+        holidays = [r for r in self.rest_days if r.kind == "holiday"]
+        weekends = len(self.rest_days) - len(holidays)
+        if holidays:
+            lines.append("跳过的节假日：" + "、".join(f"{r.date.isoformat()}（{r.reason}）" for r in holidays))
+        if weekends:
+            lines.append(f"跳过的周末：{weekends}天")
+        for year, source in sorted(self.sources.items()):
+            lines.append(f"{year}年日历来源：{source}")
+        if self.provisional:
+            lines.append("注意：期限落在尚未公布放假安排的年份，为暂定值，载入国务院办公厅通知后将重新计算")
+        return lines
 
 
 class WorkCalendar:
     """An immutable working-day calendar with a precomputed index (cumulative counts + working-day list)."""
 
-    __slots__ = ("_base", "_cum", "_flags", "_ndays", "_provisional_years", "_version", "_wd", "_years")
+    __slots__ = ("_base", "_cum", "_flags", "_names", "_ndays", "_provisional_years", "_version", "_wd", "_years")
 
-    def __init__(self, flags: bytearray, years: list[YearInfo], version: str) -> None:
+    def __init__(
+        self, flags: bytearray, years: list[YearInfo], version: str, names: dict[date, str] | None = None
+    ) -> None:
         """Use :meth:`build`; ``flags[i]`` is 1 when FIRST_DAY + i days is a working day."""
         self._base = FIRST_DAY.toordinal()
         self._ndays = len(flags)
@@ -235,6 +289,7 @@ class WorkCalendar:
         self._years = tuple(years)
         self._provisional_years = frozenset(y.year for y in years if y.status == "provisional")
         self._version = version
+        self._names = names or {}
 
     @classmethod
     def build(cls, overrides: Iterable[CalendarOverride] = (), *, include_bundled: bool = True) -> WorkCalendar:
@@ -279,7 +334,10 @@ class WorkCalendar:
         digest.update(f"index={_INDEX_FORMAT};library={_LIBRARY};range={FIRST_DAY}..{LAST_DAY}".encode())
         for year in sorted(chosen):
             digest.update(b"\n" + chosen[year].canonical_json().encode())
-        return cls(flags, years, digest.hexdigest()[:12])
+        names = {d: n for d, n in library.names.items() if d.year not in chosen}
+        for override in chosen.values():
+            names.update(override.holidays)
+        return cls(flags, years, digest.hexdigest()[:12], names)
 
     def _day(self, d: date) -> int:
         i = d.toordinal() - self._base
@@ -325,6 +383,34 @@ class WorkCalendar:
         due = self.due_date(d, n)
         first_year = d.year if (d.month, d.day) != (12, 31) else d.year + 1
         return any(year in self._provisional_years for year in range(first_year, due.year + 1))
+
+    def explain(self, d: date, n: int) -> DueDateExplanation:
+        """The working days counted, the make-up days among them and the rest days skipped from ``d`` to its due
+        date, with each year's source (see :class:`DueDateExplanation`)."""
+        due = self.due_date(d, n)
+        counted: list[date] = []
+        rest: list[RestDay] = []
+        day = d
+        while day < due:
+            day = date.fromordinal(day.toordinal() + 1)
+            if self.is_working_day(day):
+                counted.append(day)
+            else:
+                name = self._names.get(day)
+                kind: Literal["weekend", "holiday"] = "holiday" if name else "weekend"
+                rest.append(RestDay(date=day, kind=kind, reason=name or _WEEKDAYS_ZH[day.weekday()]))
+        sources = {y.year: y.source for y in self._years if d.year <= y.year <= due.year}
+        return DueDateExplanation(
+            produced=d,
+            days=n,
+            due=due,
+            counted=counted,
+            make_up_days=[c for c in counted if c.weekday() >= 5],
+            rest_days=rest,
+            provisional=self.due_date_is_provisional(d, n),
+            sources=sources,
+            calendar_version=self._version,
+        )
 
     def years(self) -> list[YearInfo]:
         """Status and source of every year in the calendar's range, in order."""

@@ -180,3 +180,17 @@ def test_a_department_reads_only_its_own_rows_of_the_named_overdue_list(env: Any
     assert mine["totals"] == full["totals"] and mine["by_department"] == full["by_department"]  # circulated
     assert h.ENV_DEPT not in json.dumps(mine["overdue"])
     assert _call(f"{api}/bulletins/350200/2024-09", city)[0] == 403  # another city's bulletin
+
+
+def test_deadline_and_timeline_explain_their_due_dates(env: Any, api: str) -> None:
+    status, body = _call(f"{api}/calendar/deadline?date=2024-09-27&days=20", h.api_token(env))
+    assert status == 200 and body["due"] == "2024-10-30"
+    explained = body["explanation"]
+    assert explained["make_up_days"] == ["2024-09-29", "2024-10-12"]
+    assert {"date": "2024-10-01", "kind": "holiday", "reason": "国庆节"} in explained["rest_days"]
+    assert len(explained["counted"]) == 20 and any("国庆节" in line for line in explained["text"])
+    h.upload_penalty(env, "x.csv", "闽环罚〔2024〕5号", "2024-09-27", collected_at=ON_TIME)
+    status, timeline = _call(f"{api}/records/{record_id(h.ENV_DEPT, 'penalty', '闽环罚〔2024〕5号')}", h.api_token(env))
+    assert status == 200
+    assert timeline["due_dates"]["collect"]["due"] == "2024-10-12"
+    assert timeline["due_dates"]["publish"]["due"] == "2024-10-30"

@@ -458,3 +458,63 @@ def test_china_data_loaded_alone_is_the_library_calendar() -> None:
     assert loaded["workdays"] == sorted(d.isoformat() for d in library.weekend_workdays)
     assert "2026-02-14" in loaded["workdays"]  # a make-up Saturday before the 2026 Spring Festival
     assert loaded["countries"] == ["holidays.countries.china"]
+
+
+# --- explaining a due date (issue 9 §4) ---------------------------------------------------------------------------
+
+
+def test_explanation_around_national_day_2024(cal: WorkCalendar) -> None:
+    # Hand-checked against the State Council's 2024 schedule: 9-29 (Sun) and 10-12 (Sat) were make-up working
+    # days, 10-01..10-07 the break (10-04 and 10-07 off in exchange for those weekends).
+    e = cal.explain(date(2024, 9, 27), 7)
+    assert e.due == date(2024, 10, 12)
+    assert e.counted == [date(2024, 9, 29), date(2024, 9, 30), date(2024, 10, 8), date(2024, 10, 9),
+                         date(2024, 10, 10), date(2024, 10, 11), date(2024, 10, 12)]  # fmt: skip
+    assert e.make_up_days == [date(2024, 9, 29), date(2024, 10, 12)]
+    holidays = [r.date for r in e.rest_days if r.kind == "holiday"]
+    assert holidays == [date(2024, 10, 1), date(2024, 10, 2), date(2024, 10, 3), date(2024, 10, 4), date(2024, 10, 7)]
+    assert [r.date for r in e.rest_days if r.kind == "weekend"] == [
+        date(2024, 9, 28),
+        date(2024, 10, 5),
+        date(2024, 10, 6),
+    ]
+    assert next(r.reason for r in e.rest_days if r.date == date(2024, 10, 1)) == "国庆节"
+    assert not e.provisional and "holidays.China" in e.sources[2024]
+    text = "\n".join(e.lines_zh())
+    assert "2024-10-12（周六）" in text and "国庆节" in text and "跳过的周末：3天" in text
+
+
+def test_explanation_when_produced_on_a_holiday(cal: WorkCalendar) -> None:
+    e = cal.explain(date(2025, 1, 28), 7)  # 除夕, a rest day: day 1 is the first working day after it
+    assert e.due == date(2025, 2, 12)
+    assert e.counted[0] == date(2025, 2, 5) and e.make_up_days == [date(2025, 2, 8)]
+    assert "春节" in {r.reason for r in e.rest_days}
+
+
+def test_explanation_flags_provisional_years() -> None:
+    e = default_calendar().explain(date(2040, 12, 1), 20)
+    assert e.provisional and "provisional" not in e.sources[2040]  # the source text says why
+    assert "暂定" in "\n".join(e.lines_zh())
+
+
+@given(st.dates(date(2015, 1, 1), date(2030, 12, 1)), st.integers(min_value=1, max_value=30))
+@settings(max_examples=300)
+def test_explanation_accounts_for_every_day(d: date, n: int) -> None:
+    cal = default_calendar()
+    e = cal.explain(d, n)
+    assert len(e.counted) == n and e.counted[-1] == e.due == cal.due_date(d, n)
+    days = sorted([*e.counted, *(r.date for r in e.rest_days)])
+    assert days == [d + timedelta(days=i) for i in range(1, (e.due - d).days + 1)]  # each day once, nothing else
+    assert all(cal.is_working_day(c) for c in e.counted) and not any(cal.is_working_day(r.date) for r in e.rest_days)
+    assert e.make_up_days == [c for c in e.counted if c.weekday() >= 5]
+    assert all(r.kind == "holiday" or r.date.weekday() >= 5 for r in e.rest_days)
+
+
+def test_cli_calendar_due_explains(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.cli import main
+
+    monkeypatch.delenv("CONTROL_TABLE", raising=False)
+    monkeypatch.setenv("GUIJI_STATE", "/nonexistent/local.json")
+    assert main(["calendar", "due", "2025-09-30", "20", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2025-11-04") and "中秋节" in out and "2025-10-11（周六）" in out

@@ -15,6 +15,7 @@ from pydantic import BaseModel, field_validator
 
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
 from shared.exports import excel_safe
+from shared.ledger import LedgerEntry
 from shared.monitoring import BreachKind
 from shared.regions import city_of, in_jurisdiction, region_level
 from shared.services.context import Deps
@@ -169,6 +170,18 @@ def _cell(value: Any) -> str:
     return excel_safe(text)
 
 
+def due_date_explanations(entry: LedgerEntry, deps: Deps) -> dict[str, Any]:
+    """Each clock of a record with the rest days skipped and the make-up days counted (today's calendar)."""
+    clocks = {"collect": COLLECT_DAYS if entry.collect_due is not None else None, "publish": PUBLISH_DAYS}
+    out: dict[str, Any] = {}
+    for name, days in clocks.items():
+        if days is None:
+            continue
+        explanation = deps.calendar.explain(entry.production_date, days)
+        out[name] = {**explanation.model_dump(mode="json"), "text": explanation.lines_zh()}
+    return out
+
+
 def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
     """A record's current state, earlier versions, breaches and full audit trail."""
     entry = deps.tables.records.get(record_id)
@@ -181,6 +194,7 @@ def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
     trail.sort(key=lambda i: (i["at"], i["pk"], i["seq"]))
     return {
         "record": entry.model_dump(mode="json"),
+        "due_dates": due_date_explanations(entry, deps),
         "versions": [v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
         "breaches": [_public_breach(b, b["status"]) for b in breaches.values()],
         "audit": [{k: i[k] for k in ("pk", "seq", "event", "actor", "at", "detail", "hash")} for i in trail],
