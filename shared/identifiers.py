@@ -12,6 +12,7 @@ All functions are pure and cheap: the USCC check runs for every row of 500k-row 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -254,6 +255,42 @@ def id_number_problem(s: str) -> str | None:
     if len(s) == 15 and s.isascii() and s.isdigit():
         return None
     return f"居民身份证号码应为18位，实际为{len(s)}位"
+
+
+_ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def is_person_id_shape(s: str) -> bool:
+    """Whether ``s`` has the shape of a 居民身份证号码, whatever its check character: a known region code and a
+    real birth date (18 characters: YYYYMMDD; 15 digits, the legacy form: YYMMDD). A mistyped check character
+    does not make a person's number anyone else's, so it is masked all the same.
+
+    A credit code is not an ID: one in 31 all-digit strings passes the USCC checksum by chance, so a code counts
+    as a USCC only when its characters 3–8 are a region code as well (the registering authority's).
+    """
+    s = s.upper()
+    if len(s) == 18:
+        if not (s[:17].isascii() and s[:17].isdigit() and s[17] in "0123456789X"):
+            return False
+        if is_valid_uscc(s) and is_known_region(s[2:8]):
+            return False
+        birth = s[6:14]
+    elif len(s) == 15 and s.isascii() and s.isdigit():
+        birth = "19" + s[6:12]
+    else:
+        return False
+    return 1900 <= int(birth[:4]) <= 2100 and _plausible_birth(birth) and is_known_region(s[:6])
+
+
+def mask_person_ids(text: str) -> str:
+    """``text`` with every ID-shaped number in it masked (see :func:`is_person_id_shape`)."""
+    if len(text) < 15:
+        return text
+
+    def masked(m: re.Match[str]) -> str:
+        return mask_id_number(m.group(0).upper()) if is_person_id_shape(m.group(0)) else m.group(0)
+
+    return _ID_SHAPE.sub(masked, text)
 
 
 def mask_id_number(s: str) -> str:

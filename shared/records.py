@@ -19,15 +19,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.categories import CATEGORY_INFO, Category
 from shared.columns import FieldKind, FieldSpec, FolderSchema, HeaderMapping, parse_category
 from shared.identifiers import (
     id_number_check_char,
     is_known_region,
+    is_person_id_shape,
     is_valid_uscc,
     mask_id_number,
+    mask_person_ids,
     normalize_code,
     org_code_problem,
     reg_no_problem,
@@ -81,6 +83,12 @@ class RejectReason(BaseModel):
     column: str  # the header as in the file ("" for a whole-row problem)
     value: str
     reason: str
+
+    @field_validator("value", "reason")
+    @classmethod
+    def _no_person_ids(cls, text: str) -> str:
+        # Reasons quote what the clerk typed; whatever quotes it, a person's ID number leaves the system masked.
+        return mask_person_ids(text)
 
 
 class ProductionLedgerRow(BaseModel):
@@ -229,29 +237,12 @@ def _text(value: Cell) -> str:
     return str(value).strip()
 
 
-# 18-digit 居民身份证 numbers inside free text (personal data must not be published unmasked).
-_ID_SCAN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-
-
-def _mask_if_id(m: re.Match[str]) -> str:
-    s = m.group(0).upper()
-    try:
-        date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return m.group(0)
-    return mask_id_number(s) if id_number_check_char(s[:17]) == s[17] else m.group(0)
-
-
-def _mask_embedded_ids(s: str) -> str:
-    return _ID_SCAN.sub(_mask_if_id, s) if len(s) >= 18 and _ID_SCAN.search(s) else s
-
-
 def _show(value: Cell, personal: bool = False) -> str:
     """A cell value as shown in the reject report (ID numbers masked, long text shortened)."""
     s = _text(value)
     if personal:
         return mask_id_number(s)
-    s = _mask_embedded_ids(s)
+    s = mask_person_ids(s)
     return s if len(s) <= 200 else s[:200] + "…"
 
 
@@ -385,8 +376,7 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
             s = v.strip() if type(v) is str else _text(v)
             if len(s) > max_len:
                 raise too_long(s)
-            if len(s) >= 18 and _ID_SCAN.search(s):
-                s = _ID_SCAN.sub(_mask_if_id, s)
+            s = mask_person_ids(s)  # an ID typed into free text is still a person's ID
             return s or None
 
         return text
@@ -397,7 +387,7 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
             s = v.strip() if type(v) is str else _text(v)
             if len(s) > max_len:
                 raise too_long(s)
-            return None if s in _EMPTY_WORDS else s
+            return None if s in _EMPTY_WORDS else mask_person_ids(s)
 
         return name
 
@@ -462,7 +452,7 @@ def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
             code = normalize_code(v)
             if code is None:
                 return None
-            if len(code) == 18 and code[:17].isdigit() and id_number_check_char(code[:17]) == code[17]:
+            if is_person_id_shape(code):
                 return mask_id_number(code)
             if len(code) > max_len:
                 raise too_long(code)
@@ -714,7 +704,7 @@ class RowValidator:
             v = cells.get(header)
             if v is None or v == "":
                 continue
-            s = _mask_embedded_ids(_text(v))
+            s = mask_person_ids(_text(v))
             if s:
                 extra[header] = s
         return fields, extra, rejects

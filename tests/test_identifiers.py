@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import stdnum.cn.uscc as stdnum_uscc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.identifiers import (
+    id_number_check_char,
+    is_person_id_shape,
     is_valid_org_code,
     is_valid_reg_no,
     is_valid_uscc,
     looks_like_id_number,
     mask_id_number,
+    mask_person_ids,
     normalize_code,
     org_code_problem,
     reg_no_problem,
     subject_type_of,
+    uscc_check_char,
     uscc_problem,
 )
 
@@ -208,3 +214,66 @@ def test_masking() -> None:
     assert mask_id_number("350102900101123") == "350102*****1123"
     assert mask_id_number("E12345678") == "E*******8"
     assert mask_id_number("AB") == "**"
+
+
+# --- ID numbers by shape (issue 9 §6) -----------------------------------------------------------------------------
+
+PERSON = "35010219800101123"
+
+
+def _with_check(body: str, wrong: bool = False) -> str:
+    right = id_number_check_char(body)
+    return body + ("0" if right != "0" else "1") if wrong else body + right
+
+
+def test_an_id_with_a_mistyped_check_character_is_still_a_persons_id() -> None:
+    assert is_person_id_shape(_with_check(PERSON))
+    assert is_person_id_shape(_with_check(PERSON, wrong=True))
+    assert is_person_id_shape("350102800101123")  # legacy 15 digits: region + YYMMDD
+    assert not is_person_id_shape("99010219800101123" + "4")  # no such region
+    assert not is_person_id_shape("35010219801301123" + "4")  # no 13th month
+    assert not is_person_id_shape("913501027054712345")  # an all-digit credit code shape, region 913501 unknown
+
+
+def test_credit_codes_and_document_numbers_are_not_masked() -> None:
+    uscc = valid_uscc_for_test("91350102MA2Y0000")
+    text = f"统一社会信用代码{uscc}，决定书文号闽环罚〔2024〕350102198001011号，编号2024350102198001"
+    assert mask_person_ids(text) == text
+    assert not is_person_id_shape(uscc)
+
+
+def test_ids_in_free_text_are_masked_whatever_their_check_character() -> None:
+    wrong = _with_check(PERSON, wrong=True)
+    text = f"当事人张三（身份证{wrong}）与李四{_with_check(PERSON)}"
+    masked = mask_person_ids(text)
+    assert wrong not in masked and _with_check(PERSON) not in masked
+    assert masked.count("350102********") == 2 and masked.startswith("当事人张三（身份证")
+
+
+def valid_uscc_for_test(body16: str) -> str:
+    body17 = body16 + "7"
+    return body17 + uscc_check_char(body17)
+
+
+@given(
+    region=st.sampled_from(["350102", "350203", "350583", "350128", "110101", "440305"]),
+    birth=st.dates(date(1920, 1, 1), date(2020, 12, 31)),
+    serial=st.integers(0, 999),
+    check=st.sampled_from("0123456789X"),
+)
+def test_every_well_formed_id_is_masked_whatever_its_check_character(
+    region: str, birth: date, serial: int, check: str
+) -> None:
+    number = f"{region}{birth:%Y%m%d}{serial:03d}{check}"
+    assert is_person_id_shape(number)
+    assert number not in mask_person_ids(f"备注：{number}。")
+
+
+@given(
+    st.sampled_from(["350102", "350203", "350583", "350128"]),
+    st.text("0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9),
+)
+def test_no_valid_credit_code_is_taken_for_an_id(region: str, body: str) -> None:
+    code = valid_uscc_for_test(("91" + region + body)[:16])
+    assert not is_person_id_shape(code)
+    assert mask_person_ids(f"代码{code}") == f"代码{code}"
