@@ -120,6 +120,24 @@ def get_record(record_id: str) -> Any:
     return timeline
 
 
+@route(api, "/records/{record_id}/evidence", methods=["GET"])
+def record_evidence(record_id: str) -> Any:
+    p = _principal()
+    entry = get_deps().tables.records.get(record_id)
+    if entry is None:
+        raise NotFoundError(f"记录 {record_id} 不存在")
+    _must_see(p, entry.region_code, entry.department)
+    bundle = queries.evidence_bundle(record_id, get_deps())
+    return Response(
+        body=bundle,
+        status_code=200,
+        headers={
+            "Content-Type": "application/zip",
+            "Content-Disposition": f'attachment; filename="evidence-{record_id}.zip"',
+        },
+    )
+
+
 @route(api, "/records/{record_id}/attribute", methods=["POST"])
 def attribute_record(record_id: str) -> Any:
     p = _principal(Role.REGULATOR)

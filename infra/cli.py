@@ -329,6 +329,15 @@ def _width(text: str) -> int:
 def record(args: argparse.Namespace) -> int:
     from shared.services import queries
 
+    if args.evidence:
+        bundle = queries.evidence_bundle(args.record_id, _deps())
+        if bundle is None:
+            raise CliError(f"记录 {args.record_id} 不存在")
+        Path(args.evidence).write_bytes(bundle)
+        print(
+            f"evidence bundle written: {args.evidence} ({len(bundle):,} bytes); check it with: guiji audit verify-bundle"
+        )
+        return 0
     found = queries.record_timeline(args.record_id, _deps())
     if found is None:
         raise CliError(f"记录 {args.record_id} 不存在")
@@ -366,6 +375,32 @@ def audit_verify(args: argparse.Namespace) -> int:
         return 1
     print(f"audit trail intact: {count} entries checked")
     return 0
+
+
+def audit_verify_bundle(args: argparse.Namespace) -> int:
+    """Offline: the manifest's file hashes and every audit chain up to its anchored head. ``--online`` also asks
+    the trail itself whether each head is still there (a consistently re-made bundle cannot pass that)."""
+    import json
+    import zipfile
+
+    from shared.evidence import MANIFEST, verify_bundle
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(f"无法读取文件 {args.file}：{exc.strerror}") from exc
+    problems = verify_bundle(data)
+    if not problems and args.online:
+        heads = json.loads(zipfile.ZipFile(args.file).read(MANIFEST))["audit_heads"]
+        audit = _deps().tables.audit
+        for stream, head in sorted(heads.items()):
+            live = {int(e["seq"]): e["hash"] for e in audit.stream(stream)}
+            if live.get(int(head["seq"])) != head["hash"]:
+                problems.append(f"{stream}: entry {head['seq']} is not in the audit trail as the bundle says")
+    for problem in problems:
+        print(problem)
+    print(f"{args.file}: {'ok' if not problems else f'{len(problems)} problems'}")
+    return 0 if not problems else 1
 
 
 # --- calendar ---------------------------------------------------------------------------------------------
@@ -486,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("record", help="a record's timeline and audit trail")
     p.add_argument("record_id")
+    p.add_argument("--evidence", metavar="FILE", help="write the record's evidence bundle (zip) to FILE")
     p.set_defaults(func=record)
 
     p = sub.add_parser("scorecard", help="a department's scorecard")
@@ -512,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_cmd", required=True)
     aud.add_parser("verify", help="check the hash chains").set_defaults(func=audit_verify)
+    p = aud.add_parser("verify-bundle", help="check an evidence bundle offline (files and audit chains)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--online", action="store_true", help="also compare its audit heads with the stack's trail")
+    p.set_defaults(func=audit_verify_bundle)
     return parser
 
 

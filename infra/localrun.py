@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import logging
@@ -244,6 +245,8 @@ def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
         payload = response.get("body") or b""
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)  # binary bodies (evidence zips), decoded as API Gateway does
         out_headers = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]
         for k, values in (response.get("multiValueHeaders") or {}).items():
             out_headers += [(k, str(v)) for v in values]

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from shared.adapters.dynamo import to_attr
-from shared.adapters.store import GENESIS, audit_hash
+from shared.auditchain import GENESIS, audit_hash
 from shared.ledger import record_id
 from shared.services import monitor
 from tests import helpers as h

@@ -19,8 +19,6 @@ records that can be due, never with the size of the ledger.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
@@ -31,6 +29,7 @@ from pydantic import ValidationError
 
 from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
 from shared.attribution import SubjectLookup
+from shared.auditchain import GENESIS, anchor_problems, audit_hash, chain_problems
 from shared.ledger import LedgerEntry
 from shared.observability import logger
 from shared.registry import Department, Subject, normalize_name
@@ -352,15 +351,6 @@ class RegistryStore:
         return [{k: v for k, v in i.items() if k not in ("pk", "sk")} for i in items]
 
 
-GENESIS = "0" * 64
-
-
-def audit_hash(prev: str, entry: dict[str, Any]) -> str:
-    """Hash of an audit entry chained to its predecessor."""
-    body = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
-
-
 def _without_none(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_none(v) for k, v in value.items() if v is not None}
@@ -444,39 +434,11 @@ class AuditLog:
         for item in self.table.scan():
             streams.setdefault(item["pk"], []).append(item)
         problems: list[str] = []
-        count = 0
         for stream, items in streams.items():
-            prev = GENESIS
-            for expected_seq, item in enumerate(sorted(items, key=lambda i: i["seq"]), start=1):
-                count += 1
-                entry = {k: item[k] for k in ("stream", "seq", "event", "actor", "at", "detail", "prev")}
-                if item["seq"] != expected_seq:
-                    problems.append(f"{stream}: entry {expected_seq} missing")
-                    break
-                if item["prev"] != prev or audit_hash(prev, entry) != item["hash"]:
-                    problems.append(f"{stream}: entry {item['seq']} altered")
-                    break
-                prev = item["hash"]
+            problems += chain_problems(stream, items)
         for stream, (seq, head) in sorted((anchors or {}).items()):
-            problems += _anchor_problems(stream, seq, head, streams.get(stream, []))
-        return count, problems
-
-
-def _anchor_problems(stream: str, seq: int, head: str, items: list[Item]) -> list[str]:
-    """How a stream disagrees with the head anchored on its record or breach (empty when it agrees)."""
-    if seq <= 0:
-        return []
-    if not items:
-        return [f"{stream}: whole stream missing (its item records {seq} entries)"]
-    by_seq = {int(i["seq"]): i for i in items}
-    last = max(by_seq)
-    if seq not in by_seq:
-        return [f"{stream}: entries {last + 1}..{seq} missing (its item records {seq})"]
-    if by_seq[seq]["hash"] != head:
-        return [f"{stream}: entry {seq} differs from the head anchored on its item (rewritten)"]
-    if last > seq:
-        return [f"{stream}: entries {seq + 1}..{last} are not anchored on its item (inserted, or a write cut short)"]
-    return []
+            problems += anchor_problems(stream, seq, head, streams.get(stream, []))
+        return sum(len(items) for items in streams.values()), problems
 
 
 class ControlStore:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.adapters.store import GENESIS, AuditLog
+from shared.adapters.store import AuditLog
+from shared.auditchain import GENESIS
 from shared.ledger import LedgerEntry
 from shared.monitoring import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.regions import city_of

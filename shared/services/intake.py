@@ -27,8 +27,9 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel
 
 from shared.adapters.messaging import ObjectInfo
-from shared.adapters.store import GENESIS, AuditLog
+from shared.adapters.store import AuditLog
 from shared.attribution import attribute
+from shared.auditchain import GENESIS
 from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
 from shared.columns import HeaderError, looks_like_folder_header, map_headers
 from shared.exports import excel_safe

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.adapters.dynamo import ConditionFailedError
-from shared.adapters.store import GENESIS, AuditLog
+from shared.adapters.store import AuditLog
+from shared.auditchain import GENESIS
 from shared.ledger import LedgerEntry, compute_dues
 from shared.monitoring import (
     OVERDUE_KINDS,

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.adapters.dynamo import ConditionFailedError
-from shared.adapters.store import GENESIS, AuditLog
+from shared.adapters.store import AuditLog
+from shared.auditchain import GENESIS
 from shared.categories import CATEGORY_INFO
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger, metrics

@@ -13,13 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator
 
+from shared.auditchain import ENTRY_FIELDS
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
+from shared.evidence import build_bundle
 from shared.exports import excel_safe
 from shared.ledger import LedgerEntry
 from shared.monitoring import BreachKind
 from shared.regions import city_of, in_jurisdiction, region_level
 from shared.services.context import Deps
-from shared.timeutil import local_date, parse_iso_utc
+from shared.services.intake import receipt_key_of
+from shared.timeutil import local_date, parse_iso_utc, utc_now
 
 BREACH_COLUMNS = (
     "breach_id",
@@ -199,6 +202,44 @@ def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
         "breaches": [_public_breach(b, b["status"]) for b in breaches.values()],
         "audit": [{k: i[k] for k in ("pk", "seq", "event", "actor", "at", "detail", "hash")} for i in trail],
     }
+
+
+def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
+    """The evidence zip of one record (:mod:`shared.evidence`), or None if there is no such record."""
+    entry = deps.tables.records.get(record_id)
+    if entry is None:
+        return None
+    breaches = deps.tables.breaches.get_many(f"{k.value}:{record_id}" for k in BreachKind)
+    streams = {f"REC#{record_id}": (entry.audit_seq, entry.audit_head)}
+    streams.update(
+        (f"BR#{bid}", (int(b.get("audit_seq", 0)), str(b.get("audit_head", "")))) for bid, b in breaches.items()
+    )
+    audit = [e for stream in sorted(streams) for e in deps.tables.audit.stream(stream)]
+    audit = [{k: e[k] for k in (*ENTRY_FIELDS, "hash")} for e in audit]
+    notices = [
+        {"breach": e["stream"], "event": e["event"], "at": e["at"], "detail": e["detail"]}
+        for e in audit
+        if e["stream"].startswith("BR#") and e["event"] in ("notified", "escalated", "acknowledged")
+    ]
+    receipt_key = receipt_key_of(entry.source_key) if entry.source_key else None
+    return build_bundle(
+        record=entry.model_dump(mode="json"),
+        versions=[v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
+        source={
+            "bucket": deps.settings.intake_bucket,
+            "key": entry.source_key,
+            "row": entry.source_row,
+            "upload_id": entry.upload_id,
+            "receipt_key": receipt_key,
+            "published_source": entry.published_source,
+        },
+        breaches=[_public_breach(b, b["status"]) for b in breaches.values()],
+        notices=notices,
+        due_dates=due_date_explanations(entry, deps),
+        audit=audit,
+        anchors={s: (seq, head) for s, (seq, head) in streams.items() if seq > 0},
+        created_at=utc_now(),
+    )
 
 
 def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
