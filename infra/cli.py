@@ -261,17 +261,18 @@ def upload(args: argparse.Namespace) -> int:
 def invoke(args: argparse.Namespace) -> int:
     _deps()
     from functions.app import daily_scan, publish_run, run_job
-    from infra.localrun import LocalContext, schedule_event
+    from infra.localrun import LocalContext, run_as_function, schedule_event
 
     as_of = args.as_of.isoformat() if args.as_of else None
     event = schedule_event(args.job, as_of, period=args.period, scope=args.scope)
+    # Each job runs with its function's credentials (on the local stack: an identity carrying its deployed policy).
     if args.job == "scan":
-        result = daily_scan(event, LocalContext("daily_scan"))
+        result = run_as_function("daily_scan", lambda: daily_scan(event, LocalContext("daily_scan")))
     elif args.job == "publish":
-        result = publish_run(event, LocalContext("publish_run"))
+        result = run_as_function("publish_run", lambda: publish_run(event, LocalContext("publish_run")))
     else:
         try:
-            result = run_job(args.job, event)
+            result = run_as_function("run_job", lambda: run_job(args.job, event))
         except ValueError as exc:
             raise CliError(str(exc)) from exc
     _print_json(result)

@@ -77,8 +77,10 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
 
     _say("\n== 3. publication run")
     from functions.app import run_job
+    from infra.localrun import run_as_function
 
-    result = run_job("publish", {"detail": {"as_of": today.isoformat()}})
+    # Each job runs as its function would: with the credentials of that function's deployed role.
+    result = run_as_function("publish_run", lambda: run_job("publish", {"detail": {"as_of": today.isoformat()}}))
     _say(f"  published {result['published']}, updates {result['updates']}, held for the regulator {result['held']}")
 
     cal = deps.calendar
@@ -86,7 +88,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say("\n== 4. daily scans and supervisors' notices")
     inbox = os.environ.get("GUIJI_INBOX_QUEUE_URL")  # the local stack's subscription to the notices topic
     for as_of in dates:
-        out = run_job("scan", {"detail": {"as_of": as_of.isoformat()}})
+        detail = {"detail": {"as_of": as_of.isoformat()}}
+        out = run_as_function("daily_scan", lambda detail=detail: run_job("scan", detail))
         scan, notices = out["scan"], out["notices"]
         _say(
             f"  as of {as_of}: opened {scan['opened']}, closed {scan['closed']}, items read {scan['items_read']}, "
@@ -100,7 +103,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say("\n== 5. supervision bulletin (通报) for the province, last month")
     first = today.replace(day=1)
     month = f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
-    made = run_job("bulletin", {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}})
+    bulletin = {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}}
+    made = run_as_function("run_job", lambda: run_job("bulletin", bulletin))
     bucket = deps.settings.reports_bucket
     for key in made["written"]:
         _say(f"  s3://{bucket}/{key}")

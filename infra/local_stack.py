@@ -405,3 +405,74 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- IAM on the local stack
+
+OVERRIDES_FILE = Path(__file__).resolve().parent / "chalice-overrides.yaml"
+ADMIN = "admin"
+_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _iam_user(stack: _Stack, name: str, policies: list[dict[str, Any]]) -> dict[str, str]:
+    """Create (or reset) an IAM user carrying exactly ``policies``; returns a fresh access key."""
+    iam = stack.client("iam")
+    try:
+        iam.create_user(UserName=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        for old in iam.list_user_policies(UserName=name)["PolicyNames"]:
+            iam.delete_user_policy(UserName=name, PolicyName=old)
+        for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    for number, document in enumerate(policies):
+        iam.put_user_policy(UserName=name, PolicyName=f"policy-{number}", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"name": name, "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
+def provision_identities(
+    endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAULT_REGION
+) -> dict[str, dict[str, str]]:
+    """IAM users for the local stack, created while moto does not yet enforce IAM.
+
+    One per function, carrying that function's deployed policies (infra/policy.json plus what the overrides
+    attach to its role), resolved against the local stack and made fit for moto (:func:`infra.iam.moto_compatible`);
+    and ``admin`` for the CLI's operator actions (registry loads, reading receipts, …).
+    Returns ``{function name or "admin": {"name", "access_key_id", "secret_access_key"}}``.
+    """
+    from infra.iam import moto_compatible, source_function_policies
+
+    stack = _open_stack(endpoint_url, stage, region)
+    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    identities = {ADMIN: _iam_user(stack, f"guiji-{stage}-{ADMIN}", [_ADMIN_POLICY])}
+    for function, documents in source_function_policies(overrides).items():
+        resolved = [moto_compatible(stack.resolve(d)) for d in documents]
+        identities[function] = _iam_user(stack, f"guiji-{stage}-fn-{function}", resolved)
+    return identities
+
+
+def enforce_iam(endpoint_url: str, enforced: bool = True) -> None:
+    """Switch moto's IAM enforcement on (every request must be signed by a user whose policies allow it) or off."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        endpoint_url.rstrip("/") + "/moto-api/reset-auth",
+        data=b"0" if enforced else b"inf",
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - the local moto endpoint
+        response.read()
+
+
+def resolved_function_policies(
+    endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAULT_REGION
+) -> dict[str, list[dict[str, Any]]]:
+    """Each function's deployed policy documents with their ARNs resolved against the local stack."""
+    from infra.iam import source_function_policies
+
+    stack = _open_stack(endpoint_url, stage, region)
+    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    return {f: [stack.resolve(d) for d in docs] for f, docs in source_function_policies(overrides).items()}

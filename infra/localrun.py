@@ -49,7 +49,6 @@ def base_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
         "GUIJI_STAGE": "local",
         "GUIJI_ALLOW_BACKDATE": "1",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -62,9 +61,44 @@ def base_env(endpoint: str) -> dict[str, str]:
 def apply_env(env: dict[str, str]) -> None:
     """Point this process at the local stack and forget cached clients/settings."""
     os.environ.update(env)
+    if "AWS_SESSION_TOKEN" not in env:
+        os.environ.pop("AWS_SESSION_TOKEN", None)  # a stray token would make moto reject the admin's key
+    if env.get("GUIJI_LOCAL_IDENTITIES"):
+        set_identities(json.loads(env["GUIJI_LOCAL_IDENTITIES"]))
+    import boto3
+
+    boto3.DEFAULT_SESSION = None  # boto3.client() caches the credentials it first found
     from shared.services.context import reset
 
     reset()
+
+
+# The local stack's IAM identities: one per function (its deployed policies) and "admin" (the operator).
+_IDENTITIES: dict[str, Any] = {}
+
+
+def set_identities(raw: dict[str, dict[str, str]]) -> None:
+    """Remember the identities of the running local stack (from start_stack or the state file)."""
+    from shared.adapters.aws import Identity
+
+    _IDENTITIES.clear()
+    for name, values in raw.items():
+        _IDENTITIES[name] = Identity(
+            name, values["access_key_id"], values["secret_access_key"], values.get("session_token")
+        )
+
+
+def function_identity(function: str) -> Any:
+    """The identity a local function runs with (None when the stack does not enforce IAM)."""
+    return _IDENTITIES.get(function)
+
+
+def run_as_function(function: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Run ``call(*args)`` with the credentials of ``function``'s deployed role, as Lambda would."""
+    from shared.adapters.aws import acting_as
+
+    with acting_as(function_identity(function)):
+        return call(*args)
 
 
 @dataclass
@@ -154,7 +188,9 @@ class Poller:
         messages = resp.get("Messages", [])
         for m in messages:
             try:
-                result = self._handler()(sqs_event(self.queue_arn, [m]), LocalContext(self.handler_name))
+                event = sqs_event(self.queue_arn, [m])
+                handler = self._handler()
+                result = run_as_function(self.handler_name, handler, event, LocalContext(self.handler_name))
                 failed = bool(result and result.get("batchItemFailures"))
             except Exception:  # noqa: BLE001 - a crashing invocation leaves the message for a retry, as Lambda does
                 logging.getLogger("guiji.local").exception("handler %s crashed", self.handler_name)
@@ -236,7 +272,9 @@ def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
             headers["content-type"] = environ["CONTENT_TYPE"]  # not on bodiless GETs: Chalice would answer 415
         headers.setdefault("host", environ.get("HTTP_HOST", "127.0.0.1"))
         try:
-            response = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+            response = run_as_function(
+                "api_handler", lambda: gateway.handle_request(method=method, path=path, headers=headers, body=body)
+            )
         except Exception as exc:  # noqa: BLE001 - report like API Gateway, keep serving
             logging.getLogger("guiji.local").exception("API error")
             response = {"statusCode": 502, "headers": {}, "body": json.dumps({"message": str(exc)})}
@@ -283,12 +321,26 @@ def start_stack() -> tuple[Any, dict[str, str]]:
     endpoint = f"http://{host}:{port}"
     env = base_env(endpoint)
     apply_env(env)
-    from infra.local_stack import provision
-
-    env.update(provision(endpoint, stage="local", region=LOCAL_REGION))
-    env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(env["NOTICES_TOPIC_ARN"])
-    apply_env(env)
+    env.update(provision_enforced(endpoint))
     return server, env
+
+
+def provision_enforced(endpoint: str) -> dict[str, str]:
+    """Provision the stack and its IAM identities with IAM off, then enforce IAM; this process becomes the
+    admin. Returns the environment changes (resource names, the admin's credentials, the identities as JSON)."""
+    from infra.local_stack import ADMIN, enforce_iam, provision, provision_identities
+
+    enforce_iam(endpoint, False)
+    env = provision(endpoint, stage="local", region=LOCAL_REGION)
+    env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(env["NOTICES_TOPIC_ARN"])
+    identities = provision_identities(endpoint, stage="local", region=LOCAL_REGION)
+    set_identities(identities)
+    env["AWS_ACCESS_KEY_ID"] = identities[ADMIN]["access_key_id"]
+    env["AWS_SECRET_ACCESS_KEY"] = identities[ADMIN]["secret_access_key"]
+    env["GUIJI_LOCAL_IDENTITIES"] = json.dumps(identities)
+    apply_env({**base_env(endpoint), **env})
+    enforce_iam(endpoint, True)
+    return env
 
 
 def serve(state_file: Path) -> int:

@@ -295,14 +295,22 @@ def test_audit_trail_can_only_be_appended_and_read(resources: dict[str, dict[str
                 pytest.fail(f"hand-built DynamoDB ARN in {statement['Sid']}")
 
 
-def test_receipts_are_the_only_writable_intake_prefix(resources: dict[str, dict[str, Any]]) -> None:
-    puts = [
-        r["Fn::Sub"]
-        for s in _role_statements(resources, "IntakeUpload")
-        if s["Effect"] == "Allow" and "s3:PutObject" in _listify(s["Action"])
-        for r in _listify(s["Resource"])
+def test_receipts_and_work_files_are_the_only_writable_intake_prefixes(resources: dict[str, dict[str, Any]]) -> None:
+    def granted(action: str) -> list[str]:
+        return sorted(
+            r["Fn::Sub"]
+            for s in _role_statements(resources, "IntakeUpload")
+            if s["Effect"] == "Allow" and action in _listify(s["Action"])
+            for r in _listify(s["Resource"])
+        )
+
+    # The intake writes work/{upload}/rejects-*.json and deletes them once the receipt is written (issue 7).
+    assert granted("s3:PutObject") == [
+        "${IntakeBucket.Arn}/receipts/*",
+        "${IntakeBucket.Arn}/work/*",
+        "${ReportsBucket.Arn}/*",
     ]
-    assert sorted(puts) == ["${IntakeBucket.Arn}/receipts/*", "${ReportsBucket.Arn}/*"]
+    assert granted("s3:DeleteObject") == ["${IntakeBucket.Arn}/work/*"]
 
 
 def test_scheduled_functions_may_write_their_dead_letter_queue(resources: dict[str, dict[str, Any]]) -> None:
