@@ -154,6 +154,8 @@ class _Stack:
             value = physical.rstrip("/").rsplit("/", 1)[-1]
         elif kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             value = self.client("dynamodb").describe_table(TableName=physical)["Table"]["TableArn"]
+        elif kind == "AWS::IAM::Role" and attribute in {"Arn", "RoleId"}:
+            value = self.client("iam").get_role(RoleName=physical)["Role"][attribute]
         elif kind == "AWS::SNS::Topic" and attribute == "TopicName":
             value = physical.rsplit(":", 1)[-1]
         else:
@@ -372,7 +374,9 @@ def provision(endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAU
         for logical, resource in resources.items():
             if resource["Type"] == resource_type:
                 _FIXUPS[resource_type](stack, logical, resource.get("Properties", {}))
-    return {env: stack.ref(logical) for env, logical in ENV_RESOURCES.items()}
+    env = {name: stack.ref(logical) for name, logical in ENV_RESOURCES.items()}
+    env["GUIJI_UPLOADER_ROLE_ID"] = stack.get_att("UploaderRole", "RoleId")
+    return env
 
 
 def local_policy_document(
@@ -447,6 +451,18 @@ def provision_identities(
     stack = _open_stack(endpoint_url, stage, region)
     overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
     identities = {ADMIN: _iam_user(stack, f"guiji-{stage}-{ADMIN}", [_ADMIN_POLICY])}
+    # moto cannot evaluate the uploader role's trust conditions (own department tag, session name) nor an
+    # account principal: locally the operator (admin) starts department sessions (`guiji local credentials`).
+    admin_arn = stack.client("iam").get_user(UserName=identities[ADMIN]["name"])["User"]["Arn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": [admin_arn]}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        ],
+    }
+    stack.client("iam").update_assume_role_policy(
+        RoleName=stack.physical["UploaderRole"], PolicyDocument=json.dumps(trust)
+    )
     for function, documents in source_function_policies(overrides).items():
         resolved = [moto_compatible(stack.resolve(d)) for d in documents]
         identities[function] = _iam_user(stack, f"guiji-{stage}-fn-{function}", resolved)

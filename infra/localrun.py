@@ -82,6 +82,7 @@ def set_identities(raw: dict[str, dict[str, str]]) -> None:
     from shared.adapters.aws import Identity
 
     _IDENTITIES.clear()
+    _DEPARTMENT_SESSIONS.clear()
     for name, values in raw.items():
         _IDENTITIES[name] = Identity(
             name, values["access_key_id"], values["secret_access_key"], values.get("session_token")
@@ -188,7 +189,7 @@ class Poller:
         messages = resp.get("Messages", [])
         for m in messages:
             try:
-                event = sqs_event(self.queue_arn, [m])
+                event = sqs_event(self.queue_arn, [{**m, "Body": with_writer_identity(m["Body"])}])
                 handler = self._handler()
                 result = run_as_function(self.handler_name, handler, event, LocalContext(self.handler_name))
                 failed = bool(result and result.get("batchItemFailures"))
@@ -310,12 +311,183 @@ def subscribe_inbox(topic_arn: str) -> str:
     return url
 
 
+# --------------------------------------------------------------------------- who wrote an object (local stack)
+#
+# AWS puts the writer's principal id into every S3 event (userIdentity.principalId); moto does not
+# (serverless.md M2). The local stack derives it the way AWS does, from the credentials that signed the write:
+# a WSGI layer in front of moto notes the access key of every successful object write, and the poller puts
+# the matching principal id into the event before the intake sees it. Object metadata is never used.
+
+_WRITERS: dict[tuple[str, str], str] = {}  # (bucket, key) -> access key id of the latest successful write
+_WRITERS_LOCK = threading.Lock()
+
+
+def _access_key_of(environ: dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    return auth.partition("Credential=")[2].partition("/")[0]
+
+
+def _object_of(environ: dict[str, Any]) -> tuple[str, str] | None:
+    from urllib.parse import unquote
+
+    path = unquote(environ.get("PATH_INFO", "")).lstrip("/")
+    host = environ.get("HTTP_HOST", "").split(":")[0]
+    if ".s3." in host or host.endswith(".localhost"):  # virtual-hosted style
+        bucket, key = host.split(".", 1)[0], path
+    else:
+        bucket, _, key = path.partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+def _record_writers(app: Callable[..., Any]) -> Callable[..., Any]:
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        target = _object_of(environ) if environ.get("REQUEST_METHOD") == "PUT" else None
+        if target is None or "x-id=UploadPart" in environ.get("QUERY_STRING", ""):
+            return app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("200") and any(k.lower() == "etag" for k, _ in headers):
+                with _WRITERS_LOCK:
+                    _WRITERS[target] = _access_key_of(environ)
+            return start_response(status, headers, *rest)
+
+        return app(environ, start)
+
+    return wsgi
+
+
+def principal_of_access_key(access_key_id: str) -> str:
+    """The principal id AWS reports for requests signed with ``access_key_id`` (moto's IAM/STS state)."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return f"AWS:{role.user_id}"
+    for partitions in iam_backends.values():
+        for backend in partitions.values():
+            for user in backend.users.values():
+                if any(k.access_key_id == access_key_id for k in user.access_keys):
+                    return f"AWS:{user.id}"
+    return ""
+
+
+def with_writer_identity(body: str) -> str:
+    """An S3 notification body with ``userIdentity.principalId`` filled in as AWS would (other bodies unchanged)."""
+    from urllib.parse import unquote_plus
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict) or not isinstance(data.get("Records"), list):
+        return body
+    for record in data["Records"]:
+        s3 = record.get("s3") or {}
+        target = (s3.get("bucket", {}).get("name", ""), unquote_plus(s3.get("object", {}).get("key", "")))
+        with _WRITERS_LOCK:
+            access_key = _WRITERS.get(target, "")
+        if access_key and "userIdentity" not in record:
+            record["userIdentity"] = {"principalId": principal_of_access_key(access_key)}
+    return json.dumps(data)
+
+
+def _substitute_department_tag() -> None:
+    """Teach moto one IAM policy variable: ``${aws:PrincipalTag/department}`` in an uploader-role session.
+
+    moto keeps neither session tags nor policy variables. The uploader role's trust policy (resources.yaml)
+    makes the session name start with the department tag ("<code>-…"), so the tag is read from there.
+    """
+    from moto.iam import access_control
+
+    if getattr(access_control.AssumedRoleAccessKey, "_guiji_patched", False):
+        return
+    original = access_control.AssumedRoleAccessKey.collect_policies
+
+    def collect_policies(self: Any) -> list[Any]:
+        department = str(self._session_name).split("-", 1)[0]
+        out = []
+        for policy in original(self):
+            if isinstance(policy, dict) and "Statement" in policy:  # inline role policy created by CloudFormation
+                policy = json.dumps(policy)
+            if isinstance(policy, str):
+                policy = policy.replace("${aws:PrincipalTag/department}", department)
+            out.append(policy)
+        return out
+
+    access_control.AssumedRoleAccessKey.collect_policies = collect_policies
+    access_control.AssumedRoleAccessKey._guiji_patched = True
+
+
+class _LocalMotoServer:
+    """moto's ThreadedMotoServer with the writer log in front (same start/stop/get_host_and_port)."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        class Server(ThreadedMotoServer):  # type: ignore[misc]
+            def _server_entry(self) -> None:
+                from moto.moto_server.threaded_moto_server import MotoRequestHandler
+                from moto.server import DomainDispatcherApplication, create_backend_app
+                from werkzeug.serving import make_server as werkzeug_server
+
+                app = _record_writers(DomainDispatcherApplication(create_backend_app))
+                self._server = werkzeug_server(
+                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                )
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        self._inner = Server(ip_address="127.0.0.1", port=free_port(), verbose=False)
+
+    def start(self) -> None:
+        self._inner.start()
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._inner.get_host_and_port()
+        return str(host), int(port)
+
+
+_DEPARTMENT_SESSIONS: dict[str, Any] = {}
+
+
+def department_identity(code: str) -> Any:
+    """Credentials of an upload session of department ``code`` on the local stack (None without one).
+
+    Like a department's own system would, the session is of the uploader role, tagged department=code and
+    named "<code>-local"; IAM lets it write only under incoming/<code>/."""
+    from shared.adapters.aws import Identity
+
+    role_id = os.environ.get("GUIJI_UPLOADER_ROLE_ID")
+    if not _IDENTITIES or not role_id:
+        return None
+    if code not in _DEPARTMENT_SESSIONS:
+        import boto3
+
+        iam = boto3.client("iam")
+        role_arn = next(r["Arn"] for r in iam.list_roles()["Roles"] if r["RoleId"] == role_id)
+        creds = boto3.client("sts").assume_role(
+            RoleArn=role_arn,
+            RoleSessionName=f"{code}-local",
+            Tags=[{"Key": "department", "Value": code}],
+            DurationSeconds=3600,
+        )["Credentials"]
+        _DEPARTMENT_SESSIONS[code] = Identity(
+            f"department:{code}", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+        )
+    return _DEPARTMENT_SESSIONS[code]
+
+
 def start_stack() -> tuple[Any, dict[str, str]]:
     """Start a moto server in this process and provision the stack; returns (server, environment)."""
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    _substitute_department_tag()
+    server = _LocalMotoServer()
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"

@@ -50,6 +50,9 @@ class Settings(BaseModel):
     # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
     token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")
+    # Unique id (AROA…) of the uploader role: the intake accepts an upload only from one of its sessions
+    # named "<department code>-…" writing into that department's folder (infra/resources.yaml UploaderRole).
+    uploader_role_id: str | None = Field(None, alias="GUIJI_UPLOADER_ROLE_ID")
 
 
 def read_limits(settings: Settings) -> ReadLimits:
