@@ -376,6 +376,7 @@ def provision(endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAU
                 _FIXUPS[resource_type](stack, logical, resource.get("Properties", {}))
     env = {name: stack.ref(logical) for name, logical in ENV_RESOURCES.items()}
     env["GUIJI_UPLOADER_ROLE_ID"] = stack.get_att("UploaderRole", "RoleId")
+    env["GUIJI_UPLOADER_ROLE_ARN"] = stack.get_att("UploaderRole", "Arn")
     return env
 
 
@@ -451,21 +452,21 @@ def provision_identities(
     stack = _open_stack(endpoint_url, stage, region)
     overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
     identities = {ADMIN: _iam_user(stack, f"guiji-{stage}-{ADMIN}", [_ADMIN_POLICY])}
-    # moto cannot evaluate the uploader role's trust conditions (own department tag, session name) nor an
-    # account principal: locally the operator (admin) starts department sessions (`guiji local credentials`).
-    admin_arn = stack.client("iam").get_user(UserName=identities[ADMIN]["name"])["User"]["Arn"]
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": [admin_arn]}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
-        ],
-    }
-    stack.client("iam").update_assume_role_policy(
-        RoleName=stack.physical["UploaderRole"], PolicyDocument=json.dumps(trust)
-    )
     for function, documents in source_function_policies(overrides).items():
         resolved = [moto_compatible(stack.resolve(d)) for d in documents]
         identities[function] = _iam_user(stack, f"guiji-{stage}-fn-{function}", resolved)
+    # moto cannot evaluate the uploader role's trust conditions (own department tag, session name, the API
+    # role's name) nor an account principal: locally the operator (admin, `guiji local credentials`) and the
+    # API function (POST /uploads) are the principals that start department sessions.
+    iam = stack.client("iam")
+    trusted = [iam.get_user(UserName=identities[n]["name"])["User"]["Arn"] for n in (ADMIN, "api_handler")]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        ],
+    }
+    iam.update_assume_role_policy(RoleName=stack.physical["UploaderRole"], PolicyDocument=json.dumps(trust))
     return identities
 
 

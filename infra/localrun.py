@@ -330,7 +330,11 @@ def _access_key_of(environ: dict[str, Any]) -> str:
 def _object_of(environ: dict[str, Any]) -> tuple[str, str] | None:
     from urllib.parse import unquote
 
-    path = unquote(environ.get("PATH_INFO", "")).lstrip("/")
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:  # percent-encoded UTF-8, as the client sent it
+        path = unquote(raw.split("?", 1)[0]).lstrip("/")
+    else:  # WSGI decodes the path's bytes as latin-1
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
     host = environ.get("HTTP_HOST", "").split(":")[0]
     if ".s3." in host or host.endswith(".localhost"):  # virtual-hosted style
         bucket, key = host.split(".", 1)[0], path
@@ -339,8 +343,115 @@ def _object_of(environ: dict[str, Any]) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
+def _credentials_of(access_key_id: str) -> tuple[str, str | None] | None:
+    """(secret key, session token) of a moto access key."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return role.secret_access_key, role.session_token
+    for partitions in iam_backends.values():
+        for backend in partitions.values():
+            for user in backend.users.values():
+                for key in user.access_keys:
+                    if key.access_key_id == access_key_id:
+                        return key.secret_access_key, None
+    return None
+
+
+def _post_policy_refusal(bucket: str, form: dict[str, str], size: int) -> str | None:
+    """Check a browser-based POST upload as S3 does (SigV4 over the policy, expiry, every condition, IAM).
+
+    moto does not verify POST policies, and with IAM enforced it fails on them (no Authorization header)."""
+    import base64
+    import hashlib
+    import hmac
+    from datetime import UTC, datetime
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+
+    try:
+        credential = form["x-amz-credential"]
+        access_key, day, region, service, _ = credential.split("/")
+        policy_b64, signature = form["policy"], form["x-amz-signature"]
+    except (KeyError, ValueError):
+        return "missing or malformed POST policy fields"
+    found = _credentials_of(access_key)
+    if found is None:
+        return "InvalidAccessKeyId"
+    secret, token = found
+    if token is not None and form.get("x-amz-security-token") != token:
+        return "InvalidToken"
+    signing_key = ("AWS4" + secret).encode()
+    for part in (day, region, service, "aws4_request"):
+        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(signing_key, policy_b64.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return "SignatureDoesNotMatch"
+    policy = json.loads(base64.b64decode(policy_b64))
+    if datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00")) < datetime.now(UTC):
+        return "policy expired"
+    values = {**{k.lower(): v for k, v in form.items()}, "bucket": bucket}
+    covered = {"policy", "x-amz-signature", "file"}
+    for condition in policy["conditions"]:
+        if isinstance(condition, dict):
+            ((name, wanted),) = condition.items()
+            condition = ["eq", f"${name}", wanted]
+        if condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if not low <= size <= high:
+                return f"EntityTooLarge or EntityTooSmall ({size} bytes, allowed {low}-{high})"
+            continue
+        op, name, *args = condition
+        field = str(name).lstrip("$").lower()
+        covered.add(field)
+        if op == "eq" and values.get(field) != args[0]:
+            return f"condition failed: {field}"
+        if op == "starts-with" and not str(values.get(field, "")).startswith(args[0]):
+            return f"condition failed: {field}"
+    extra = {k for k in values if k not in covered and k != "bucket" and not k.startswith("x-ignore-")}
+    if extra:
+        return f"fields not covered by the policy: {sorted(extra)}"
+    headers = {"X-Amz-Security-Token": token} if token else {}
+    principal = create_access_key("123456789012", "aws-cn", access_key, headers)
+    arn = f"arn:aws-cn:s3:::{bucket}/{form['key']}"
+    results = [IAMPolicy(p).is_action_permitted("s3:PutObject", arn) for p in principal.collect_policies()]
+    if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
+        return "AccessDenied"
+    return None
+
+
+def _browser_post(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Serve a presigned POST upload: verify it like S3, then store the object (moto sends the notification)."""
+    from moto.s3.models import s3_backends
+    from werkzeug.formparser import parse_form_data
+
+    bucket = environ.get("PATH_INFO", "").strip("/").split("/", 1)[0]
+    _, form, files = parse_form_data(environ)
+    fields = dict(form.items())
+    upload = files.get("file")
+    data = upload.read() if upload is not None else b""
+    refusal = _post_policy_refusal(bucket, fields, len(data)) if upload is not None else "no file field"
+    if refusal is not None:
+        body = f"<Error><Code>AccessDenied</Code><Message>{refusal}</Message></Error>".encode()
+        start_response("403 Forbidden", [("Content-Type", "application/xml")])
+        return [body]
+    key = fields["key"].replace("${filename}", upload.filename or "") if upload is not None else ""
+    s3_backends["123456789012"]["aws-cn"].put_object(bucket, key, data, request_method="POST")
+    with _WRITERS_LOCK:
+        _WRITERS[(bucket, key)] = fields["x-amz-credential"].split("/")[0]
+    start_response("204 No Content", [])
+    return [b""]
+
+
 def _record_writers(app: Callable[..., Any]) -> Callable[..., Any]:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        is_form = environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        if environ.get("REQUEST_METHOD") == "POST" and is_form and not environ.get("HTTP_AUTHORIZATION"):
+            return _browser_post(environ, start_response)
         target = _object_of(environ) if environ.get("REQUEST_METHOD") == "PUT" else None
         if target is None or "x-id=UploadPart" in environ.get("QUERY_STRING", ""):
             return app(environ, start_response)

@@ -143,3 +143,85 @@ def _any_dates() -> tuple[Any, Any]:
     from datetime import date
 
     return date(2000, 1, 1), date(2100, 1, 1)
+
+
+# ----------------------------------------------------------------------------- people: POST /uploads
+
+
+@pytest.fixture
+def api(env: Any) -> Any:
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+def _post_json(url: str, body: Any, tok: str | None) -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {tok}"} if tok else {})}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _token(env: Any, role: str, department: str | None = None) -> str:
+    from shared.adapters.secrets import token_key
+    from shared.auth import issue_token
+
+    key = token_key(env.deps.settings)
+    assert key is not None
+    return issue_token(key, role, department=department, sub="zhang.san")
+
+
+def _submit(form: dict[str, Any], data: bytes, **overrides: str) -> int:
+    import requests
+
+    fields = {**form["fields"], **overrides}
+    return int(requests.post(form["url"], data=fields, files={"file": ("f.csv", data)}, timeout=30).status_code)
+
+
+def test_a_department_token_gets_a_form_for_its_own_folder_that_the_intake_accepts(env: Any, api: str) -> None:
+    data = _csv()
+    status, form = _post_json(
+        f"{api}/uploads",
+        {"category": "penalty", "file_name": "处罚.csv", "size": len(data)},
+        _token(env, "department", h.ENV_DEPT),
+    )
+    assert status == 200, form
+    assert form["key"] == f"incoming/{h.ENV_DEPT}/penalty/处罚.csv"
+    # the form cannot be bent: another key, a bigger file → refused by the store (S3's POST policy check)
+    assert _submit(form, data, key=f"incoming/{h.CITY_DEPT}/penalty/x.csv") == 403
+    assert _submit(form, data + b"x" * 10) == 403
+    assert _submit(form, data) == 204
+    env.drain()
+    receipt = env.receipt(form["key"])
+    assert receipt["status"] == "completed" and receipt["counts"]["accepted"] == 1
+
+
+def test_upload_forms_are_for_department_tokens_and_valid_requests_only(env: Any, api: str) -> None:
+    dept = _token(env, "department", h.ENV_DEPT)
+    url = f"{api}/uploads"
+    assert _post_json(url, {"category": "penalty", "file_name": "a.csv", "size": 10}, None)[0] == 401
+    assert _post_json(url, {"category": "penalty", "file_name": "a.csv", "size": 10}, _token(env, "auditor"))[0] == 403
+    bad = [
+        {"category": "nonsense", "file_name": "a.csv", "size": 10},
+        {"category": "penalty", "file_name": "../a.csv", "size": 10},
+        {"category": "penalty", "file_name": "..", "size": 10},
+        {"category": "penalty", "file_name": "a.csv", "size": 0},
+        {"category": "penalty", "file_name": "a.csv", "size": 10**12},
+        {"category": "penalty", "file_name": "a.csv", "size": "10"},
+        {"category": "published", "file_name": "a.csv", "size": 10},  # regulators only
+        {"category": "penalty", "file_name": "a.csv"},
+    ]
+    for body in bad:
+        status, answer = _post_json(url, body, dept)
+        assert status == 400, body
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in answer["Message"]), answer  # a Chinese message
