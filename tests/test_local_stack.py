@@ -62,7 +62,7 @@ def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def test_returns_the_functions_environment(env: dict[str, str]) -> None:
-    assert set(env) - {"GUIJI_UPLOADER_ROLE_ID"} == ENV_NAMES == set(ENV_RESOURCES)
+    assert set(env) - {"GUIJI_UPLOADER_ROLE_ID", "GUIJI_UPLOADER_ROLE_ARN"} == ENV_NAMES == set(ENV_RESOURCES)
     assert env["GUIJI_UPLOADER_ROLE_ID"].startswith("AROA")  # the uploader role's unique id
     assert "intake" in env["INTAKE_BUCKET"]
     assert "reports" in env["REPORTS_BUCKET"]

@@ -358,9 +358,7 @@ def _process_file(
     metrics.add_metric(name="RowsRead", unit="Count", value=counts.read)
     metrics.add_metric(name="RowsRejected", unit="Count", value=counts.rejected)
     if more:
-        nxt = UploadRef(
-            bucket=ref.bucket, key=ref.key, etag=ref.etag, chunk=ref.chunk + 1, start_row=ref.start_row + handled
-        )
+        nxt = ref.model_copy(update={"chunk": ref.chunk + 1, "start_row": ref.start_row + handled})
         deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "running", "chunks": ref.chunk + 1})
         deps.queue.send({"continuation": nxt.model_dump()})
         logger.info("chunk done, continuing", extra={"upload_id": uid, "chunk": ref.chunk, "rows": handled})
