@@ -29,15 +29,15 @@ from urllib.parse import urlparse
 INFRA_DIR = Path(__file__).resolve().parent
 POLICY_FILE = INFRA_DIR / "policy.json"
 
-# Chalice's logical ids for the handlers of functions/app.py (it CamelCases the function names; the API is
-# "APIHandler"). The role of function X is "XRole".
+# The role Chalice generates for each handler of functions/app.py ("<CamelCaseName>Role"; "ApiHandlerRole" for
+# the API, whose function is "APIHandler").
 FUNCTIONS: dict[str, str] = {
-    "intake_upload": "IntakeUpload",
-    "intake_dead_letter": "IntakeDeadLetter",
-    "publish_run": "PublishRun",
-    "daily_scan": "DailyScan",
-    "run_job": "RunJob",
-    "api_handler": "APIHandler",
+    "intake_upload": "IntakeUploadRole",
+    "intake_dead_letter": "IntakeDeadLetterRole",
+    "publish_run": "PublishRunRole",
+    "daily_scan": "DailyScanRole",
+    "run_job": "RunJobRole",
+    "api_handler": "ApiHandlerRole",
 }
 
 # moto checks S3 and SQS calls against the real resource ARN, and STS AssumeRole against the role; for the
@@ -205,15 +205,15 @@ def function_policies(template: Mapping[str, Any]) -> dict[str, list[dict[str, A
     ``AWS::IAM::Policy`` attached to that role (as infra/chalice-overrides.yaml adds for the API)."""
     resources: Mapping[str, Any] = template["Resources"]
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, logical in FUNCTIONS.items():
-        role = resources.get(f"{logical}Role")
+    for name, role_id in FUNCTIONS.items():
+        role = resources.get(role_id)
         if role is None:
             continue
         docs = [copy.deepcopy(p["PolicyDocument"]) for p in role["Properties"].get("Policies", [])]
         for resource in resources.values():
             if resource.get("Type") != "AWS::IAM::Policy":
                 continue
-            if {"Ref": f"{logical}Role"} in resource["Properties"].get("Roles", []):
+            if {"Ref": role_id} in resource["Properties"].get("Roles", []):
                 docs.append(copy.deepcopy(resource["Properties"]["PolicyDocument"]))
         out[name] = docs
     return out
@@ -224,10 +224,10 @@ def source_function_policies(overrides: Mapping[str, Any]) -> dict[str, list[dic
     infra/policy.json into every function's role; the overrides add policies to chosen roles."""
     base = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
     template: dict[str, Any] = {"Resources": dict(overrides.get("Resources", {}))}
-    for logical in FUNCTIONS.values():
-        template["Resources"][f"{logical}Role"] = {
+    for role_id in FUNCTIONS.values():
+        template["Resources"][role_id] = {
             "Type": "AWS::IAM::Role",
-            "Properties": {"Policies": [{"PolicyName": f"{logical}RolePolicy", "PolicyDocument": base}]},
+            "Properties": {"Policies": [{"PolicyName": f"{role_id}Policy", "PolicyDocument": base}]},
         }
     return function_policies(template)
 
