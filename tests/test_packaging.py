@@ -459,6 +459,7 @@ def test_public_query_is_throttled_by_api_gateway(resources: dict[str, dict[str,
     assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
     assert plan["Throttle"]["RateLimit"] > 0
 
+
 def test_the_iam_test_evaluates_exactly_the_packaged_function_policies(template: dict[str, Any]) -> None:
     from infra.iam import function_policies, source_function_policies
 
