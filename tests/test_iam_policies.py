@@ -122,6 +122,18 @@ def _run_flows(stack: Any) -> None:
             )
             with urllib.request.urlopen(request) as response:
                 assert response.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/subjects?q={h.COMPANY}") as response:
+            assert response.status == 200
+        # POST /uploads: the API starts an upload session of the caller's department
+        dept = issue_token(key, "department", department=h.ENV_DEPT)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/uploads",
+            data=json.dumps({"category": "penalty", "file_name": "a.csv", "size": 100}).encode(),
+            headers={"Authorization": f"Bearer {dept}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 200
     finally:
         server.shutdown()
 
@@ -134,6 +146,7 @@ def test_every_call_of_every_function_is_allowed_by_its_deployed_policy(clean_st
     functions = {c.function for c in recorded}
     assert {"intake_upload", "daily_scan", "publish_run", "run_job", "api_handler"} <= functions
     assert any(c.service == "s3" and c.operation == "DeleteObjects" for c in recorded)  # work files cleared
+    assert any(c.service == "sts" and c.operation == "AssumeRole" for c in recorded)  # an upload session
     refused = sorted(
         {
             f"{call.function}: {need.action} on {need.resource} ({verdict})"
