@@ -28,6 +28,22 @@ def _progress(done: int, total: int, label: str) -> None:
         print(file=sys.stderr)
 
 
+def _foreign_write(deps: Any, f: Any) -> str:
+    """Write a file into another department's folder with the uploader's own credentials: IAM refuses it."""
+    from botocore.exceptions import ClientError
+
+    from infra.localrun import department_identity
+    from shared.adapters.aws import acting_as, client
+
+    key = f"incoming/{f.department_code}/{f.category}/{f.file_name}"
+    try:
+        with acting_as(department_identity(f.uploaded_by)):
+            client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=f.content)
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']} (IAM: a department writes only under incoming/<its code>/)"
+    return "written (IAM did not stop it!)"
+
+
 def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True) -> int:
     from infra.cli import put_upload, wait_receipt
     from infra.demodata import generate
@@ -47,6 +63,9 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say(f"\n== 2. uploads: {len(files)} files (production ledgers, every category, malformed ones)")
     keys = []
     for f in files:
+        if f.uploaded_by and f.uploaded_by != f.department_code:
+            _say(f"  {f.uploaded_by} tries to write into {f.department_code}'s folder: {_foreign_write(deps, f)}")
+            continue
         keys.append(put_upload(deps, f.content, f.department_code, f.category, f.file_name))
     receipts: list[dict[str, Any]] = []
     for n, key in enumerate(keys, start=1):
