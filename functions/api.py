@@ -20,7 +20,7 @@ from shared.api_models import (
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.bulletins import bulletin_key, department_view, parse_period
-from shared.services import monitor, public, publication, queries
+from shared.services import monitor, public, publication, queries, uploads
 from shared.services.context import get_deps
 from shared.timeutil import local_date, utc_now
 
@@ -234,6 +234,16 @@ def public_subject(code: str) -> Any:
     if found is None:
         raise NotFoundError(f"未找到统一社会信用代码为 {code} 的市场主体")
     return found
+
+
+@route(api, "/uploads", methods=["POST"])
+def create_upload() -> Any:
+    """A presigned POST form for one file in the caller's own folder (department token)."""
+    p = _principal(Role.DEPARTMENT)
+    try:
+        return uploads.grant_upload(p.department or "", p.sub, _body(), get_deps())
+    except uploads.UploadRequestError as exc:
+        raise BadRequestError(str(exc)) from exc
 
 
 @route(api, "/health", methods=["GET"])

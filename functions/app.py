@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
 
 from functions.api import api
+from shared.adapters.aws import client
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
 from shared.services import bulletins, intake, monitor, publication
 from shared.services.context import get_deps
@@ -51,7 +52,10 @@ def _idempotency() -> IdempotencyConfig:
 def _process_chunk() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
-    persistence = DynamoDBPersistenceLayer(table_name=get_deps().settings.idempotency_table)
+    # Our client, not one Powertools builds: same credentials and retry settings as every other call.
+    persistence = DynamoDBPersistenceLayer(
+        table_name=get_deps().settings.idempotency_table, boto3_client=client("dynamodb")
+    )
 
     @idempotent_function(data_keyword_argument="ref", persistence_store=persistence, config=_idempotency())
     def process(ref: dict[str, Any]) -> dict[str, Any]:

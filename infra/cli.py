@@ -160,6 +160,26 @@ def local_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def local_credentials(args: argparse.Namespace) -> int:
+    """Print a department's upload credentials for the local stack as shell lines."""
+    from infra.localrun import department_identity
+
+    state = _connect()
+    if state is None:
+        raise CliError("本地环境未运行：请先执行 guiji local up")
+    code = args.department.strip().upper()
+    if _deps().tables.registry.department(code) is None:
+        raise CliError(f"部门“{code}”未在部门登记表中登记")
+    identity = department_identity(code)
+    if identity is None:
+        raise CliError("本地环境未启用上传身份（请重新执行 guiji local up）")
+    print(f"# department {code}: may write only under s3://{state['env']['INTAKE_BUCKET']}/incoming/{code}/")
+    for name, value in {**identity.env(), "AWS_ENDPOINT_URL": state["endpoint"]}.items():
+        print(f"export {name}={value}")
+    print(f"export AWS_DEFAULT_REGION={state['region']}")
+    return 0
+
+
 # --- registry and uploads -------------------------------------------------------------------------------------
 
 
@@ -197,14 +217,15 @@ def registry_load(args: argparse.Namespace) -> int:
 def put_upload(
     deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
 ) -> str:
-    """Put one file into the intake bucket the way a department's system would."""
-    from shared.adapters.aws import client
+    """Put one file into the intake bucket the way a department's system would: with that department's upload
+    identity on the local stack (an uploader-role session), with the environment's credentials elsewhere."""
+    from infra.localrun import department_identity
+    from shared.adapters.aws import acting_as, client
 
     key = f"incoming/{department}/{category}/{name}"
-    metadata = {"department": department}
-    if collected_at:
-        metadata["collected-at"] = collected_at
-    client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=data, Metadata=metadata)
+    metadata = {"collected-at": collected_at} if collected_at else {}
+    with acting_as(department_identity(department)):
+        client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=data, Metadata=metadata)
     return key
 
 
@@ -261,17 +282,18 @@ def upload(args: argparse.Namespace) -> int:
 def invoke(args: argparse.Namespace) -> int:
     _deps()
     from functions.app import daily_scan, publish_run, run_job
-    from infra.localrun import LocalContext, schedule_event
+    from infra.localrun import LocalContext, run_as_function, schedule_event
 
     as_of = args.as_of.isoformat() if args.as_of else None
     event = schedule_event(args.job, as_of, period=args.period, scope=args.scope)
+    # Each job runs with its function's credentials (on the local stack: an identity carrying its deployed policy).
     if args.job == "scan":
-        result = daily_scan(event, LocalContext("daily_scan"))
+        result = run_as_function("daily_scan", lambda: daily_scan(event, LocalContext("daily_scan")))
     elif args.job == "publish":
-        result = publish_run(event, LocalContext("publish_run"))
+        result = run_as_function("publish_run", lambda: publish_run(event, LocalContext("publish_run")))
     else:
         try:
-            result = run_job(args.job, event)
+            result = run_as_function("run_job", lambda: run_job(args.job, event))
         except ValueError as exc:
             raise CliError(str(exc)) from exc
     _print_json(result)
@@ -482,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sub", default="", help="who the token is for (recorded in the audit trail)")
     p.add_argument("--hours", type=float, default=8.0)
     p.set_defaults(func=local_token)
+    p = local.add_parser("credentials", help="a department's AWS upload credentials (export lines)")
+    p.add_argument("--department", required=True, help="department code (统一社会信用代码)")
+    p.set_defaults(func=local_credentials)
 
     p = sub.add_parser("demo", help="the whole main job on the local stack")
     p.add_argument("--rows", type=int, default=40, help="rows per generated file")

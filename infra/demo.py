@@ -28,6 +28,22 @@ def _progress(done: int, total: int, label: str) -> None:
         print(file=sys.stderr)
 
 
+def _foreign_write(deps: Any, f: Any) -> str:
+    """Write a file into another department's folder with the uploader's own credentials: IAM refuses it."""
+    from botocore.exceptions import ClientError
+
+    from infra.localrun import department_identity
+    from shared.adapters.aws import acting_as, client
+
+    key = f"incoming/{f.department_code}/{f.category}/{f.file_name}"
+    try:
+        with acting_as(department_identity(f.uploaded_by)):
+            client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=f.content)
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']} (IAM: a department writes only under incoming/<its code>/)"
+    return "written (IAM did not stop it!)"
+
+
 def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True) -> int:
     from infra.cli import put_upload, wait_receipt
     from infra.demodata import generate
@@ -47,6 +63,9 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say(f"\n== 2. uploads: {len(files)} files (production ledgers, every category, malformed ones)")
     keys = []
     for f in files:
+        if f.uploaded_by and f.uploaded_by != f.department_code:
+            _say(f"  {f.uploaded_by} tries to write into {f.department_code}'s folder: {_foreign_write(deps, f)}")
+            continue
         keys.append(put_upload(deps, f.content, f.department_code, f.category, f.file_name))
     receipts: list[dict[str, Any]] = []
     for n, key in enumerate(keys, start=1):
@@ -77,8 +96,10 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
 
     _say("\n== 3. publication run")
     from functions.app import run_job
+    from infra.localrun import run_as_function
 
-    result = run_job("publish", {"detail": {"as_of": today.isoformat()}})
+    # Each job runs as its function would: with the credentials of that function's deployed role.
+    result = run_as_function("publish_run", lambda: run_job("publish", {"detail": {"as_of": today.isoformat()}}))
     _say(f"  published {result['published']}, updates {result['updates']}, held for the regulator {result['held']}")
 
     cal = deps.calendar
@@ -86,7 +107,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say("\n== 4. daily scans and supervisors' notices")
     inbox = os.environ.get("GUIJI_INBOX_QUEUE_URL")  # the local stack's subscription to the notices topic
     for as_of in dates:
-        out = run_job("scan", {"detail": {"as_of": as_of.isoformat()}})
+        detail = {"detail": {"as_of": as_of.isoformat()}}
+        out = run_as_function("daily_scan", lambda detail=detail: run_job("scan", detail))
         scan, notices = out["scan"], out["notices"]
         _say(
             f"  as of {as_of}: opened {scan['opened']}, closed {scan['closed']}, items read {scan['items_read']}, "
@@ -100,7 +122,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     _say("\n== 5. supervision bulletin (通报) for the province, last month")
     first = today.replace(day=1)
     month = f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
-    made = run_job("bulletin", {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}})
+    bulletin = {"detail": {"as_of": today.isoformat(), "period": month, "scope": "350000"}}
+    made = run_as_function("run_job", lambda: run_job("bulletin", bulletin))
     bucket = deps.settings.reports_bucket
     for key in made["written"]:
         _say(f"  s3://{bucket}/{key}")

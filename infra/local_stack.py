@@ -154,6 +154,8 @@ class _Stack:
             value = physical.rstrip("/").rsplit("/", 1)[-1]
         elif kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             value = self.client("dynamodb").describe_table(TableName=physical)["Table"]["TableArn"]
+        elif kind == "AWS::IAM::Role" and attribute in {"Arn", "RoleId"}:
+            value = self.client("iam").get_role(RoleName=physical)["Role"][attribute]
         elif kind == "AWS::SNS::Topic" and attribute == "TopicName":
             value = physical.rsplit(":", 1)[-1]
         else:
@@ -372,7 +374,10 @@ def provision(endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAU
         for logical, resource in resources.items():
             if resource["Type"] == resource_type:
                 _FIXUPS[resource_type](stack, logical, resource.get("Properties", {}))
-    return {env: stack.ref(logical) for env, logical in ENV_RESOURCES.items()}
+    env = {name: stack.ref(logical) for name, logical in ENV_RESOURCES.items()}
+    env["GUIJI_UPLOADER_ROLE_ID"] = stack.get_att("UploaderRole", "RoleId")
+    env["GUIJI_UPLOADER_ROLE_ARN"] = stack.get_att("UploaderRole", "Arn")
+    return env
 
 
 def local_policy_document(
@@ -405,3 +410,86 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- IAM on the local stack
+
+OVERRIDES_FILE = Path(__file__).resolve().parent / "chalice-overrides.yaml"
+ADMIN = "admin"
+_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _iam_user(stack: _Stack, name: str, policies: list[dict[str, Any]]) -> dict[str, str]:
+    """Create (or reset) an IAM user carrying exactly ``policies``; returns a fresh access key."""
+    iam = stack.client("iam")
+    try:
+        iam.create_user(UserName=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        for old in iam.list_user_policies(UserName=name)["PolicyNames"]:
+            iam.delete_user_policy(UserName=name, PolicyName=old)
+        for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    for number, document in enumerate(policies):
+        iam.put_user_policy(UserName=name, PolicyName=f"policy-{number}", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"name": name, "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
+def provision_identities(
+    endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAULT_REGION
+) -> dict[str, dict[str, str]]:
+    """IAM users for the local stack, created while moto does not yet enforce IAM.
+
+    One per function, carrying that function's deployed policies (infra/policy.json plus what the overrides
+    attach to its role), resolved against the local stack and made fit for moto (:func:`infra.iam.moto_compatible`);
+    and ``admin`` for the CLI's operator actions (registry loads, reading receipts, …).
+    Returns ``{function name or "admin": {"name", "access_key_id", "secret_access_key"}}``.
+    """
+    from infra.iam import moto_compatible, source_function_policies
+
+    stack = _open_stack(endpoint_url, stage, region)
+    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    identities = {ADMIN: _iam_user(stack, f"guiji-{stage}-{ADMIN}", [_ADMIN_POLICY])}
+    for function, documents in source_function_policies(overrides).items():
+        resolved = [moto_compatible(stack.resolve(d)) for d in documents]
+        identities[function] = _iam_user(stack, f"guiji-{stage}-fn-{function}", resolved)
+    # moto cannot evaluate the uploader role's trust conditions (own department tag, session name, the API
+    # role's name) nor an account principal: locally the operator (admin, `guiji local credentials`) and the
+    # API function (POST /uploads) are the principals that start department sessions.
+    iam = stack.client("iam")
+    trusted = [iam.get_user(UserName=identities[n]["name"])["User"]["Arn"] for n in (ADMIN, "api_handler")]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        ],
+    }
+    iam.update_assume_role_policy(RoleName=stack.physical["UploaderRole"], PolicyDocument=json.dumps(trust))
+    return identities
+
+
+def enforce_iam(endpoint_url: str, enforced: bool = True) -> None:
+    """Switch moto's IAM enforcement on (every request must be signed by a user whose policies allow it) or off."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        endpoint_url.rstrip("/") + "/moto-api/reset-auth",
+        data=b"0" if enforced else b"inf",
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - the local moto endpoint
+        response.read()
+
+
+def resolved_function_policies(
+    endpoint_url: str, stage: str = DEFAULT_STAGE, region: str = DEFAULT_REGION
+) -> dict[str, list[dict[str, Any]]]:
+    """Each function's deployed policy documents with their ARNs resolved against the local stack."""
+    from infra.iam import source_function_policies
+
+    stack = _open_stack(endpoint_url, stage, region)
+    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    return {f: [stack.resolve(d) for d in docs] for f, docs in source_function_policies(overrides).items()}

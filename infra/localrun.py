@@ -50,7 +50,6 @@ def base_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
         "GUIJI_STAGE": "local",
         "GUIJI_ALLOW_BACKDATE": "1",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -63,9 +62,45 @@ def base_env(endpoint: str) -> dict[str, str]:
 def apply_env(env: dict[str, str]) -> None:
     """Point this process at the local stack and forget cached clients/settings."""
     os.environ.update(env)
+    if "AWS_SESSION_TOKEN" not in env:
+        os.environ.pop("AWS_SESSION_TOKEN", None)  # a stray token would make moto reject the admin's key
+    if env.get("GUIJI_LOCAL_IDENTITIES"):
+        set_identities(json.loads(env["GUIJI_LOCAL_IDENTITIES"]))
+    import boto3
+
+    boto3.DEFAULT_SESSION = None  # boto3.client() caches the credentials it first found
     from shared.services.context import reset
 
     reset()
+
+
+# The local stack's IAM identities: one per function (its deployed policies) and "admin" (the operator).
+_IDENTITIES: dict[str, Any] = {}
+
+
+def set_identities(raw: dict[str, dict[str, str]]) -> None:
+    """Remember the identities of the running local stack (from start_stack or the state file)."""
+    from shared.adapters.aws import Identity
+
+    _IDENTITIES.clear()
+    _DEPARTMENT_SESSIONS.clear()
+    for name, values in raw.items():
+        _IDENTITIES[name] = Identity(
+            name, values["access_key_id"], values["secret_access_key"], values.get("session_token")
+        )
+
+
+def function_identity(function: str) -> Any:
+    """The identity a local function runs with (None when the stack does not enforce IAM)."""
+    return _IDENTITIES.get(function)
+
+
+def run_as_function(function: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Run ``call(*args)`` with the credentials of ``function``'s deployed role, as Lambda would."""
+    from shared.adapters.aws import acting_as
+
+    with acting_as(function_identity(function)):
+        return call(*args)
 
 
 @dataclass
@@ -155,7 +190,9 @@ class Poller:
         messages = resp.get("Messages", [])
         for m in messages:
             try:
-                result = self._handler()(sqs_event(self.queue_arn, [m]), LocalContext(self.handler_name))
+                event = sqs_event(self.queue_arn, [{**m, "Body": with_writer_identity(m["Body"])}])
+                handler = self._handler()
+                result = run_as_function(self.handler_name, handler, event, LocalContext(self.handler_name))
                 failed = bool(result and result.get("batchItemFailures"))
             except Exception:  # noqa: BLE001 - a crashing invocation leaves the message for a retry, as Lambda does
                 logging.getLogger("guiji.local").exception("handler %s crashed", self.handler_name)
@@ -237,7 +274,9 @@ def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
             headers["content-type"] = environ["CONTENT_TYPE"]  # not on bodiless GETs: Chalice would answer 415
         headers.setdefault("host", environ.get("HTTP_HOST", "127.0.0.1"))
         try:
-            response = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+            response = run_as_function(
+                "api_handler", lambda: gateway.handle_request(method=method, path=path, headers=headers, body=body)
+            )
         except Exception as exc:  # noqa: BLE001 - report like API Gateway, keep serving
             logging.getLogger("guiji.local").exception("API error")
             response = {"statusCode": 502, "headers": {}, "body": json.dumps({"message": str(exc)})}
@@ -275,23 +314,319 @@ def subscribe_inbox(topic_arn: str) -> str:
     return url
 
 
+# --------------------------------------------------------------------------- who wrote an object (local stack)
+#
+# AWS puts the writer's principal id into every S3 event (userIdentity.principalId); moto does not
+# (serverless.md M2). The local stack derives it the way AWS does, from the credentials that signed the write:
+# a WSGI layer in front of moto notes the access key of every successful object write, and the poller puts
+# the matching principal id into the event before the intake sees it. Object metadata is never used.
+
+_WRITERS: dict[tuple[str, str], str] = {}  # (bucket, key) -> access key id of the latest successful write
+_WRITERS_LOCK = threading.Lock()
+
+
+def _access_key_of(environ: dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    return auth.partition("Credential=")[2].partition("/")[0]
+
+
+def _object_of(environ: dict[str, Any]) -> tuple[str, str] | None:
+    from urllib.parse import unquote
+
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:  # percent-encoded UTF-8, as the client sent it
+        path = unquote(raw.split("?", 1)[0]).lstrip("/")
+    else:  # WSGI decodes the path's bytes as latin-1
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
+    host = environ.get("HTTP_HOST", "").split(":")[0]
+    if ".s3." in host or host.endswith(".localhost"):  # virtual-hosted style
+        bucket, key = host.split(".", 1)[0], path
+    else:
+        bucket, _, key = path.partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+def _credentials_of(access_key_id: str) -> tuple[str, str | None] | None:
+    """(secret key, session token) of a moto access key."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return role.secret_access_key, role.session_token
+    for partitions in iam_backends.values():
+        for backend in partitions.values():
+            for user in backend.users.values():
+                for key in user.access_keys:
+                    if key.access_key_id == access_key_id:
+                        return key.secret_access_key, None
+    return None
+
+
+def _post_policy_refusal(bucket: str, form: dict[str, str], size: int) -> str | None:
+    """Check a browser-based POST upload as S3 does (SigV4 over the policy, expiry, every condition, IAM).
+
+    moto does not verify POST policies, and with IAM enforced it fails on them (no Authorization header)."""
+    import base64
+    import hashlib
+    import hmac
+    from datetime import UTC, datetime
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult, create_access_key
+
+    try:
+        credential = form["x-amz-credential"]
+        access_key, day, region, service, _ = credential.split("/")
+        policy_b64, signature = form["policy"], form["x-amz-signature"]
+    except (KeyError, ValueError):
+        return "missing or malformed POST policy fields"
+    found = _credentials_of(access_key)
+    if found is None:
+        return "InvalidAccessKeyId"
+    secret, token = found
+    if token is not None and form.get("x-amz-security-token") != token:
+        return "InvalidToken"
+    signing_key = ("AWS4" + secret).encode()
+    for part in (day, region, service, "aws4_request"):
+        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
+    expected = hmac.new(signing_key, policy_b64.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return "SignatureDoesNotMatch"
+    policy = json.loads(base64.b64decode(policy_b64))
+    if datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00")) < datetime.now(UTC):
+        return "policy expired"
+    values = {**{k.lower(): v for k, v in form.items()}, "bucket": bucket}
+    covered = {"policy", "x-amz-signature", "file"}
+    for condition in policy["conditions"]:
+        if isinstance(condition, dict):
+            ((name, wanted),) = condition.items()
+            condition = ["eq", f"${name}", wanted]
+        if condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if not low <= size <= high:
+                return f"EntityTooLarge or EntityTooSmall ({size} bytes, allowed {low}-{high})"
+            continue
+        op, name, *args = condition
+        field = str(name).lstrip("$").lower()
+        covered.add(field)
+        if op == "eq" and values.get(field) != args[0]:
+            return f"condition failed: {field}"
+        if op == "starts-with" and not str(values.get(field, "")).startswith(args[0]):
+            return f"condition failed: {field}"
+    extra = {k for k in values if k not in covered and k != "bucket" and not k.startswith("x-ignore-")}
+    if extra:
+        return f"fields not covered by the policy: {sorted(extra)}"
+    headers = {"X-Amz-Security-Token": token} if token else {}
+    principal = create_access_key("123456789012", "aws-cn", access_key, headers)
+    arn = f"arn:aws-cn:s3:::{bucket}/{form['key']}"
+    results = [IAMPolicy(p).is_action_permitted("s3:PutObject", arn) for p in principal.collect_policies()]
+    if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
+        return "AccessDenied"
+    return None
+
+
+def _browser_post(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Serve a presigned POST upload: verify it like S3, then store the object (moto sends the notification)."""
+    from moto.s3.models import s3_backends
+    from werkzeug.formparser import parse_form_data
+
+    bucket = environ.get("PATH_INFO", "").strip("/").split("/", 1)[0]
+    _, form, files = parse_form_data(environ)
+    fields = dict(form.items())
+    upload = files.get("file")
+    data = upload.read() if upload is not None else b""
+    refusal = _post_policy_refusal(bucket, fields, len(data)) if upload is not None else "no file field"
+    if refusal is not None:
+        body = f"<Error><Code>AccessDenied</Code><Message>{refusal}</Message></Error>".encode()
+        start_response("403 Forbidden", [("Content-Type", "application/xml")])
+        return [body]
+    key = fields["key"].replace("${filename}", upload.filename or "") if upload is not None else ""
+    s3_backends["123456789012"]["aws-cn"].put_object(bucket, key, data, request_method="POST")
+    with _WRITERS_LOCK:
+        _WRITERS[(bucket, key)] = fields["x-amz-credential"].split("/")[0]
+    start_response("204 No Content", [])
+    return [b""]
+
+
+def _record_writers(app: Callable[..., Any]) -> Callable[..., Any]:
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        is_form = environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        if environ.get("REQUEST_METHOD") == "POST" and is_form and not environ.get("HTTP_AUTHORIZATION"):
+            return _browser_post(environ, start_response)
+        target = _object_of(environ) if environ.get("REQUEST_METHOD") == "PUT" else None
+        if target is None or "x-id=UploadPart" in environ.get("QUERY_STRING", ""):
+            return app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("200") and any(k.lower() == "etag" for k, _ in headers):
+                with _WRITERS_LOCK:
+                    _WRITERS[target] = _access_key_of(environ)
+            return start_response(status, headers, *rest)
+
+        return app(environ, start)
+
+    return wsgi
+
+
+def principal_of_access_key(access_key_id: str) -> str:
+    """The principal id AWS reports for requests signed with ``access_key_id`` (moto's IAM/STS state)."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return f"AWS:{role.user_id}"
+    for partitions in iam_backends.values():
+        for backend in partitions.values():
+            for user in backend.users.values():
+                if any(k.access_key_id == access_key_id for k in user.access_keys):
+                    return f"AWS:{user.id}"
+    return ""
+
+
+def with_writer_identity(body: str) -> str:
+    """An S3 notification body with ``userIdentity.principalId`` filled in as AWS would (other bodies unchanged)."""
+    from urllib.parse import unquote_plus
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict) or not isinstance(data.get("Records"), list):
+        return body
+    for record in data["Records"]:
+        s3 = record.get("s3") or {}
+        target = (s3.get("bucket", {}).get("name", ""), unquote_plus(s3.get("object", {}).get("key", "")))
+        with _WRITERS_LOCK:
+            access_key = _WRITERS.get(target, "")
+        if access_key and "userIdentity" not in record:
+            record["userIdentity"] = {"principalId": principal_of_access_key(access_key)}
+    return json.dumps(data)
+
+
+def _substitute_department_tag() -> None:
+    """Teach moto one IAM policy variable: ``${aws:PrincipalTag/department}`` in an uploader-role session.
+
+    moto keeps neither session tags nor policy variables. The uploader role's trust policy (resources.yaml)
+    makes the session name start with the department tag ("<code>-…"), so the tag is read from there.
+    """
+    from moto.iam import access_control
+
+    if getattr(access_control.AssumedRoleAccessKey, "_guiji_patched", False):
+        return
+    original = access_control.AssumedRoleAccessKey.collect_policies
+
+    def collect_policies(self: Any) -> list[Any]:
+        department = str(self._session_name).split("-", 1)[0]
+        out = []
+        for policy in original(self):
+            if isinstance(policy, dict) and "Statement" in policy:  # inline role policy created by CloudFormation
+                policy = json.dumps(policy)
+            if isinstance(policy, str):
+                policy = policy.replace("${aws:PrincipalTag/department}", department)
+            out.append(policy)
+        return out
+
+    access_control.AssumedRoleAccessKey.collect_policies = collect_policies
+    access_control.AssumedRoleAccessKey._guiji_patched = True
+
+
+class _LocalMotoServer:
+    """moto's ThreadedMotoServer with the writer log in front (same start/stop/get_host_and_port)."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        class Server(ThreadedMotoServer):  # type: ignore[misc]
+            def _server_entry(self) -> None:
+                from moto.moto_server.threaded_moto_server import MotoRequestHandler
+                from moto.server import DomainDispatcherApplication, create_backend_app
+                from werkzeug.serving import make_server as werkzeug_server
+
+                app = _record_writers(DomainDispatcherApplication(create_backend_app))
+                self._server = werkzeug_server(
+                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                )
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        self._inner = Server(ip_address="127.0.0.1", port=free_port(), verbose=False)
+
+    def start(self) -> None:
+        self._inner.start()
+
+    def stop(self) -> None:
+        self._inner.stop()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._inner.get_host_and_port()
+        return str(host), int(port)
+
+
+_DEPARTMENT_SESSIONS: dict[str, Any] = {}
+
+
+def department_identity(code: str) -> Any:
+    """Credentials of an upload session of department ``code`` on the local stack (None without one).
+
+    Like a department's own system would, the session is of the uploader role, tagged department=code and
+    named "<code>-local"; IAM lets it write only under incoming/<code>/."""
+    from shared.adapters.aws import Identity
+
+    role_id = os.environ.get("GUIJI_UPLOADER_ROLE_ID")
+    if not _IDENTITIES or not role_id:
+        return None
+    if code not in _DEPARTMENT_SESSIONS:
+        import boto3
+
+        iam = boto3.client("iam")
+        role_arn = next(r["Arn"] for r in iam.list_roles()["Roles"] if r["RoleId"] == role_id)
+        creds = boto3.client("sts").assume_role(
+            RoleArn=role_arn,
+            RoleSessionName=f"{code}-local",
+            Tags=[{"Key": "department", "Value": code}],
+            DurationSeconds=3600,
+        )["Credentials"]
+        _DEPARTMENT_SESSIONS[code] = Identity(
+            f"department:{code}", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+        )
+    return _DEPARTMENT_SESSIONS[code]
+
+
 def start_stack() -> tuple[Any, dict[str, str]]:
     """Start a moto server in this process and provision the stack; returns (server, environment)."""
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    _substitute_department_tag()
+    server = _LocalMotoServer()
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     env = base_env(endpoint)
     apply_env(env)
-    from infra.local_stack import provision
-
-    env.update(provision(endpoint, stage="local", region=LOCAL_REGION))
-    env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(env["NOTICES_TOPIC_ARN"])
-    apply_env(env)
+    env.update(provision_enforced(endpoint))
     return server, env
+
+
+def provision_enforced(endpoint: str) -> dict[str, str]:
+    """Provision the stack and its IAM identities with IAM off, then enforce IAM; this process becomes the
+    admin. Returns the environment changes (resource names, the admin's credentials, the identities as JSON)."""
+    from infra.local_stack import ADMIN, enforce_iam, provision, provision_identities
+
+    enforce_iam(endpoint, False)
+    env = provision(endpoint, stage="local", region=LOCAL_REGION)
+    env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(env["NOTICES_TOPIC_ARN"])
+    identities = provision_identities(endpoint, stage="local", region=LOCAL_REGION)
+    set_identities(identities)
+    env["AWS_ACCESS_KEY_ID"] = identities[ADMIN]["access_key_id"]
+    env["AWS_SECRET_ACCESS_KEY"] = identities[ADMIN]["secret_access_key"]
+    env["GUIJI_LOCAL_IDENTITIES"] = json.dumps(identities)
+    apply_env({**base_env(endpoint), **env})
+    enforce_iam(endpoint, True)
+    return env
 
 
 def serve(state_file: Path) -> int:

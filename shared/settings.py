@@ -50,6 +50,13 @@ class Settings(BaseModel):
     # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
     token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")
+    # Unique id (AROA…) of the uploader role: the intake accepts an upload only from one of its sessions
+    # named "<department code>-…" writing into that department's folder (infra/resources.yaml UploaderRole).
+    uploader_role_id: str | None = Field(None, alias="GUIJI_UPLOADER_ROLE_ID")
+    # The same role's ARN: POST /uploads signs forms with a session of it (tagged with the caller's department).
+    uploader_role_arn: str | None = Field(None, alias="GUIJI_UPLOADER_ROLE_ARN")
+    # Largest file a person may upload through a presigned form (POST /uploads).
+    upload_max_bytes: int = Field(200 * 1024 * 1024, alias="GUIJI_UPLOAD_MAX_BYTES", ge=1)
 
 
 def read_limits(settings: Settings) -> ReadLimits:

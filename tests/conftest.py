@@ -81,14 +81,13 @@ class Stack:
         """Wipe all state and provision again (for tests that need an empty ledger)."""
         import urllib.request
 
-        from infra.local_stack import provision
-        from infra.localrun import apply_env, subscribe_inbox
+        from infra.local_stack import enforce_iam
+        from infra.localrun import base_env, provision_enforced
 
+        enforce_iam(self.endpoint, False)
         urllib.request.urlopen(urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")).read()
-        apply_env(self.env)
-        self.env.update(provision(self.endpoint, stage="local", region="cn-north-1"))
-        self.env["GUIJI_INBOX_QUEUE_URL"] = subscribe_inbox(self.env["NOTICES_TOPIC_ARN"])
-        apply_env(self.env)
+        self.env.update(base_env(self.endpoint))
+        self.env.update(provision_enforced(self.endpoint))
         import functions.app as app_module
 
         app_module._process_chunk.cache_clear()

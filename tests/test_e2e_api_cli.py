@@ -81,7 +81,8 @@ def _post(url: str, body: dict[str, Any], tok: str | None = None) -> tuple[int, 
 
 
 def _overdue_record(env: Any, doc_no: str = "闽环罚〔2024〕11号", **kw: str) -> str:
-    h.upload_penalty(env, f"{doc_no}.csv", doc_no, "2024-09-27", **kw, collected_at=ON_TIME)
+    receipt = h.upload_penalty(env, f"{doc_no}.csv", doc_no, "2024-09-27", **kw, collected_at=ON_TIME)
+    assert receipt["status"] == "completed", receipt
     monitor.run_scan(date(2024, 10, 31), env.deps)
     return record_id(h.ENV_DEPT, "penalty", doc_no)
 
@@ -97,7 +98,7 @@ def test_breach_listing_filters_csv_and_cursor(env: Any, api: str) -> None:
     for i in range(3):
         _overdue_record(env, f"闽环罚〔2024〕{20 + i}号")
     status, body = _get(f"{api}/breaches?kind=publication_overdue&status=open&limit=2")
-    assert status == 200 and body["total"] == 3 and len(body["items"]) == 2 and body["next_cursor"]
+    assert status == 200 and body["total"] == 3 and len(body["items"]) == 2 and body["next_cursor"], body
     status, rest = _get(f"{api}/breaches?kind=publication_overdue&status=open&limit=2&cursor={body['next_cursor']}")
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
     seen = {b["breach_id"] for b in body["items"] + rest["items"]}

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from infra.local_stack import ENV_RESOURCES, load_resources, local_policy_document, provision
+from infra.local_stack import ENV_RESOURCES, enforce_iam, load_resources, local_policy_document, provision
 from tests.helpers import FUNCTION_ENV
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse .*QueuePolicy:UserWarning")
@@ -27,9 +27,16 @@ def endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto's IAM switch is process-wide: a local stack started earlier in this worker may have turned it on.
+    from moto import settings
+
+    enforced = settings.INITIAL_NO_AUTH_ACTION_COUNT == 0
+    endpoint = f"http://{host}:{port}"
+    enforce_iam(endpoint, False)
     try:
-        yield f"http://{host}:{port}"
+        yield endpoint
     finally:
+        enforce_iam(endpoint, enforced)
         server.stop()
 
 
@@ -62,7 +69,8 @@ def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def test_returns_the_functions_environment(env: dict[str, str]) -> None:
-    assert set(env) == ENV_NAMES == set(ENV_RESOURCES)
+    assert set(env) - {"GUIJI_UPLOADER_ROLE_ID", "GUIJI_UPLOADER_ROLE_ARN"} == ENV_NAMES == set(ENV_RESOURCES)
+    assert env["GUIJI_UPLOADER_ROLE_ID"].startswith("AROA")  # the uploader role's unique id
     assert "intake" in env["INTAKE_BUCKET"]
     assert "reports" in env["REPORTS_BUCKET"]
     assert env["INTAKE_BUCKET"] == f"guiji-local-intake-123456789012-{REGION}"

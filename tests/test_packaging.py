@@ -295,14 +295,22 @@ def test_audit_trail_can_only_be_appended_and_read(resources: dict[str, dict[str
                 pytest.fail(f"hand-built DynamoDB ARN in {statement['Sid']}")
 
 
-def test_receipts_are_the_only_writable_intake_prefix(resources: dict[str, dict[str, Any]]) -> None:
-    puts = [
-        r["Fn::Sub"]
-        for s in _role_statements(resources, "IntakeUpload")
-        if s["Effect"] == "Allow" and "s3:PutObject" in _listify(s["Action"])
-        for r in _listify(s["Resource"])
+def test_receipts_and_work_files_are_the_only_writable_intake_prefixes(resources: dict[str, dict[str, Any]]) -> None:
+    def granted(action: str) -> list[str]:
+        return sorted(
+            r["Fn::Sub"]
+            for s in _role_statements(resources, "IntakeUpload")
+            if s["Effect"] == "Allow" and action in _listify(s["Action"])
+            for r in _listify(s["Resource"])
+        )
+
+    # The intake writes work/{upload}/rejects-*.json and deletes them once the receipt is written (issue 7).
+    assert granted("s3:PutObject") == [
+        "${IntakeBucket.Arn}/receipts/*",
+        "${IntakeBucket.Arn}/work/*",
+        "${ReportsBucket.Arn}/*",
     ]
-    assert sorted(puts) == ["${IntakeBucket.Arn}/receipts/*", "${ReportsBucket.Arn}/*"]
+    assert granted("s3:DeleteObject") == ["${IntakeBucket.Arn}/work/*"]
 
 
 def test_scheduled_functions_may_write_their_dead_letter_queue(resources: dict[str, dict[str, Any]]) -> None:
@@ -450,3 +458,52 @@ def test_public_query_is_throttled_by_api_gateway(resources: dict[str, dict[str,
     plan = resources["PublicUsagePlan"]["Properties"]
     assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
     assert plan["Throttle"]["RateLimit"] > 0
+
+
+def test_the_iam_test_evaluates_exactly_the_packaged_function_policies(template: dict[str, Any]) -> None:
+    from infra.iam import function_policies, source_function_policies
+
+    packaged = function_policies(template)
+    assert set(packaged) == {
+        "intake_upload",
+        "intake_dead_letter",
+        "publish_run",
+        "daily_scan",
+        "run_job",
+        "api_handler",
+    }
+    assert packaged == source_function_policies(load_template(ROOT / "infra" / "chalice-overrides.yaml"))
+
+
+def test_only_the_api_may_start_upload_sessions(template: dict[str, Any]) -> None:
+    from infra.iam import function_policies
+
+    for function, documents in function_policies(template).items():
+        starts = [
+            s
+            for d in documents
+            for s in d["Statement"]
+            if "sts:AssumeRole" in _listify(s["Action"]) and s["Effect"] == "Allow"
+        ]
+        if function == "api_handler":
+            assert [s["Resource"] for s in starts] == [{"Fn::Sub": "${UploaderRole.Arn}"}]
+        else:
+            assert starts == [], function
+
+
+def test_uploader_sessions_may_write_only_their_own_department_folder(resources: dict[str, dict[str, Any]]) -> None:
+    role = resources["UploaderRole"]["Properties"]
+    (policy,) = role["Policies"]
+    puts = [s for s in policy["PolicyDocument"]["Statement"] if "s3:PutObject" in _listify(s["Action"])]
+    (put,) = puts
+    # "${!…}" is CloudFormation's escape: IAM receives the policy variable ${aws:PrincipalTag/department}.
+    assert put["Resource"] == {"Fn::Sub": "${IntakeBucket.Arn}/incoming/${!aws:PrincipalTag/department}/*"}
+    departments = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert departments["Condition"]["StringEquals"] == {"aws:RequestTag/department": "${aws:PrincipalTag/department}"}
+    assert departments["Condition"]["StringLike"] == {"sts:RoleSessionName": "${aws:PrincipalTag/department}-*"}
+
+
+def test_functions_know_the_uploader_role(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["GUIJI_UPLOADER_ROLE_ID"] == {"Fn::GetAtt": ["UploaderRole", "RoleId"]}
+    assert variables["GUIJI_UPLOADER_ROLE_ARN"] == {"Fn::GetAtt": ["UploaderRole", "Arn"]}

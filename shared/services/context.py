@@ -56,10 +56,10 @@ def get_deps() -> Deps:
 
 def reset() -> None:
     """Forget cached settings, clients and dependencies (tests, the local runner after a restart)."""
-    from shared.adapters.aws import client
+    from shared.adapters.aws import clear_clients
     from shared.adapters.secrets import _from_secrets_manager
 
     get_deps.cache_clear()
     get_settings.cache_clear()
-    client.cache_clear()
+    clear_clients()
     _from_secrets_manager.cache_clear()

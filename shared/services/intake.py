@@ -67,6 +67,9 @@ class UploadRef(BaseModel):
     etag: str = ""
     chunk: int = 0
     start_row: int = 0  # data rows already handled by earlier chunks
+    # Who wrote the object: the S3 event's userIdentity.principalId, set by AWS from the request's credentials
+    # (never from anything the uploader sends). Continuations carry it on.
+    uploader: str = ""
 
 
 def parse_message(body: str) -> list[UploadRef]:
@@ -88,6 +91,7 @@ def parse_message(body: str) -> list[UploadRef]:
                 bucket=s3.get("bucket", {}).get("name", ""),
                 key=unquote_plus(s3.get("object", {}).get("key", "")),
                 etag=str(s3.get("object", {}).get("eTag", "")).strip('"'),
+                uploader=str((record.get("userIdentity") or {}).get("principalId", "")),
             )
         )
     return refs
@@ -202,7 +206,7 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
                 "文件路径不符合约定：应上传至 incoming/{部门统一社会信用代码}/{信息类别}/{文件名}，"
                 "路径中不能有空目录名、“.”或“..”、控制字符，每段不超过255字节"
             )
-        department = _check_department(parts, info, deps)
+        department = _check_department(parts, ref.uploader, deps)
         with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
             path = Path(tmp) / "upload"
             deps.objects.download(ref.bucket, ref.key, path)
@@ -222,14 +226,45 @@ def _collected_at(info: ObjectInfo, deps: Deps) -> datetime:
     return info.last_modified
 
 
-def _check_department(parts: KeyParts, info: ObjectInfo, deps: Deps) -> Department:
+@dataclass(frozen=True)
+class Uploader:
+    """Who wrote an object, as far as the principal id tells: a department's upload session, or someone else."""
+
+    principal_id: str
+    department: str | None  # set only for a session of the uploader role
+    session: str = ""
+
+    @property
+    def label_zh(self) -> str:
+        if self.department:
+            return f"部门{self.department}（会话 {self.session}）"
+        return f"“{self.principal_id}”" if self.principal_id else "身份不明的上传者"
+
+
+def uploader_of(principal_id: str, uploader_role_id: str | None) -> Uploader:
+    """Read the uploader from an S3 event's principal id (``AWS:<role id>:<session name>`` for a role session).
+
+    Only a session of the uploader role names a department: its trust policy makes the session name start
+    with the caller's own department tag (``<code>-…``). Any other principal (a person, an operator, a
+    function) is not a department's upload identity."""
+    prefix, _, rest = principal_id.partition(":")
+    role_id, _, session = rest.partition(":")
+    if prefix == "AWS" and uploader_role_id and role_id == uploader_role_id and "-" in session:
+        return Uploader(principal_id, normalize_code(session.split("-", 1)[0]) or None, session)
+    return Uploader(principal_id, None)
+
+
+def _check_department(parts: KeyParts, principal_id: str, deps: Deps) -> Department:
     # A folder typed by hand may be lower-case or full-width: look the code up as the registry writes it.
     department = deps.tables.registry.department(normalize_code(parts.department) or parts.department)
     if department is None:
         raise FileRefusedError(f"部门“{parts.department}”未在部门登记表中登记，上传被拒绝，请联系市场监管部门登记")
-    uploader = normalize_code(info.metadata.get("department", "")) or ""
-    if uploader and uploader != department.code:
-        raise FileRefusedError(f"部门“{uploader}”不得上传至其他部门（{parts.department}）的目录，上传被拒绝")
+    uploader = uploader_of(principal_id, deps.settings.uploader_role_id)
+    if uploader.department != department.code:
+        raise FileRefusedError(
+            f"该文件由{uploader.label_zh}写入部门“{department.name}”（{department.code}）的目录，"
+            "只有该部门本身的上传身份可以向其目录上传文件，上传被拒绝"
+        )
     if parts.folder not in INTAKE_FOLDERS:
         allowed = "、".join(sorted(INTAKE_FOLDERS))
         raise FileRefusedError(f"信息类别“{parts.folder}”无法识别，目录名应为以下之一：{allowed}")
@@ -324,9 +359,7 @@ def _process_file(
     metrics.add_metric(name="RowsRead", unit="Count", value=counts.read)
     metrics.add_metric(name="RowsRejected", unit="Count", value=counts.rejected)
     if more:
-        nxt = UploadRef(
-            bucket=ref.bucket, key=ref.key, etag=ref.etag, chunk=ref.chunk + 1, start_row=ref.start_row + handled
-        )
+        nxt = ref.model_copy(update={"chunk": ref.chunk + 1, "start_row": ref.start_row + handled})
         deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "running", "chunks": ref.chunk + 1})
         deps.queue.send({"continuation": nxt.model_dump()})
         logger.info("chunk done, continuing", extra={"upload_id": uid, "chunk": ref.chunk, "rows": handled})
