@@ -37,6 +37,7 @@ DEFAULT_REGION = "cn-north-1"
 ENV_RESOURCES: dict[str, str] = {
     "INTAKE_BUCKET": "IntakeBucket",
     "REPORTS_BUCKET": "ReportsBucket",
+    "AUDIT_SEALS_BUCKET": "AuditSealsBucket",
     "RECORDS_TABLE": "RecordsTable",
     "REGISTRY_TABLE": "RegistryTable",
     "BREACHES_TABLE": "BreachesTable",
@@ -264,6 +265,10 @@ def _apply_bucket(stack: _Stack, logical: str, props: dict[str, Any]) -> None:
     if "VersioningConfiguration" in props:
         status = stack.resolve(props["VersioningConfiguration"]["Status"])
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
+    if "ObjectLockConfiguration" in props:  # moto's CloudFormation ignores it; S3 itself enforces it once set
+        s3.put_object_lock_configuration(
+            Bucket=bucket, ObjectLockConfiguration=stack.resolve(props["ObjectLockConfiguration"])
+        )
     if "PublicAccessBlockConfiguration" in props:
         block = stack.resolve(props["PublicAccessBlockConfiguration"])
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)

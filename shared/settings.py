@@ -17,6 +17,7 @@ class Settings(BaseModel):
     stage: str = Field("dev", alias="GUIJI_STAGE")
     intake_bucket: str = Field(alias="INTAKE_BUCKET")
     reports_bucket: str = Field(alias="REPORTS_BUCKET")
+    audit_seals_bucket: str = Field(alias="AUDIT_SEALS_BUCKET")
     records_table: str = Field(alias="RECORDS_TABLE")
     registry_table: str = Field(alias="REGISTRY_TABLE")
     breaches_table: str = Field(alias="BREACHES_TABLE")

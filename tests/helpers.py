@@ -26,6 +26,7 @@ FUNCTION_ENV = frozenset(
         "GUIJI_TOKEN_SECRET_ARN",
         "INTAKE_BUCKET",
         "REPORTS_BUCKET",
+        "AUDIT_SEALS_BUCKET",
         "RECORDS_TABLE",
         "REGISTRY_TABLE",
         "BREACHES_TABLE",

@@ -140,3 +140,72 @@ def test_verify_over_the_cli_and_the_api_uses_the_anchors(env: Any, capsys: Any)
     assert main(["audit", "verify"]) != 0
     captured = capsys.readouterr()
     assert _stream(env) in captured.out + captured.err
+
+
+# --- sealed digests -----------------------------------------------------------------------------------------------
+
+
+def _seal(env: Any, day: str = "2024-10-31") -> dict[str, Any]:
+    from functions.app import run_job
+
+    result: dict[str, Any] = run_job("scan", {"detail": {"as_of": day}})["audit_seal"]
+    return result
+
+
+def _forge_record_consistently(env: Any) -> None:
+    """Rewrite the record's stream with recomputed hashes AND move the record's anchor to the new head."""
+    edit_with_recomputed_hashes(env)
+    head = _entries(env, _stream(env))[-1]
+    _ddb().update_item(
+        TableName=env.env["RECORDS_TABLE"],
+        Key=to_attr({"pk": _stream(env), "sk": "CUR"}),
+        UpdateExpression="SET audit_head = :h",
+        ExpressionAttributeValues=to_attr({":h": head["hash"]}),
+    )
+
+
+def test_the_daily_job_seals_the_heads_once_a_day(env: Any) -> None:
+    first = _seal(env)
+    assert first["sealed"] and first["heads"] == first["streams"] >= 3
+    assert _seal(env)["sealed"] is False  # a seal is written once
+    h.upload_penalty(env, "c.csv", "闽环罚〔2024〕2号", "2024-09-27", collected_at="2024-10-16T02:00:00Z")
+    second = _seal(env, "2024-11-01")
+    assert second["sealed"] and 0 < second["heads"] < second["streams"]  # only what changed since the first
+    seals = env.deps.tables.seals.all()
+    assert [s["day"] for s in seals] == ["2024-10-31", "2024-11-01"]
+    assert env.deps.tables.verify_audit()[1] == []
+
+
+def test_a_forgery_that_fools_the_anchors_is_caught_by_the_seal(env: Any) -> None:
+    _seal(env)
+    _forge_record_consistently(env)
+    _, problems = env.deps.tables.audit.verify({_stream(env): _anchor(env)})
+    assert problems == []  # chain and anchor agree: only the seal can tell
+    _, problems = env.deps.tables.verify_audit()
+    assert any("seal of 2024-10-31" in p for p in problems), problems
+
+
+def _anchor(env: Any) -> tuple[int, str]:
+    item = env.deps.tables.records.get(_stream(env).removeprefix("REC#"))
+    return item.audit_seq, item.audit_head
+
+
+def test_a_seal_can_be_neither_removed_nor_replaced(env: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    from shared.auditchain import next_seal
+
+    _seal(env)
+    _forge_record_consistently(env)
+    bucket = env.env["AUDIT_SEALS_BUCKET"]
+    s3 = boto3.client("s3")
+    (version,) = s3.list_object_versions(Bucket=bucket, Prefix="seals/")["Versions"]
+    with pytest.raises(ClientError):
+        s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    # A new version of the same seal, and a later seal, both agreeing with the forged trail: the first seal stands.
+    forged = {s: (max(int(i["seq"]) for i in items), max(items, key=lambda i: int(i["seq"]))["hash"])
+              for s, items in env.deps.tables.audit.all_streams().items()}  # fmt: skip
+    env.deps.tables.seals.put("2024-10-31", next_seal("2024-10-31", forged, [], "2024-10-31T17:00:00Z"))
+    env.deps.tables.seals.put("2099-01-01", next_seal("2099-01-01", forged, env.deps.tables.seals.all(), "x"))
+    _, problems = env.deps.tables.verify_audit()
+    assert any("seal of 2024-10-31" in p for p in problems), problems

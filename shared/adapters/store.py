@@ -28,8 +28,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
+from shared.adapters.seals import AuditSeals
 from shared.attribution import SubjectLookup
-from shared.auditchain import GENESIS, anchor_problems, audit_hash, chain_problems
+from shared.auditchain import GENESIS, anchor_problems, audit_hash, chain_problems, next_seal, seal_problems
 from shared.ledger import LedgerEntry
 from shared.observability import logger
 from shared.registry import Department, Subject, normalize_name
@@ -423,16 +424,23 @@ class AuditLog:
     def stream(self, stream: str) -> list[Item]:
         return list(self.table.query("pk = :p", {":p": stream}))
 
-    def verify(self, anchors: dict[str, tuple[int, str]] | None = None) -> tuple[int, list[str]]:
+    def all_streams(self) -> dict[str, list[Item]]:
+        """Every entry, by stream (a full scan: verification and sealing only)."""
+        streams: dict[str, list[Item]] = {}
+        for item in self.table.scan():
+            streams.setdefault(item["pk"], []).append(item)
+        return streams
+
+    def verify(
+        self, anchors: dict[str, tuple[int, str]] | None = None, streams: dict[str, list[Item]] | None = None
+    ) -> tuple[int, list[str]]:
         """Walk every stream and check its chain; returns (entries checked, problems).
 
         ``anchors`` are stream heads kept outside the trail (a record's or breach's ``audit_seq``/``audit_head``,
         written with the state change the entry records). A chain that checks out by itself can still have lost
         its last entries, all of them, or have been rewritten with recomputed hashes: the anchors catch that.
         """
-        streams: dict[str, list[Item]] = {}
-        for item in self.table.scan():
-            streams.setdefault(item["pk"], []).append(item)
+        streams = self.all_streams() if streams is None else streams
         problems: list[str] = []
         for stream, items in streams.items():
             problems += chain_problems(stream, items)
@@ -582,7 +590,23 @@ class Tables:
         self.breaches = BreachStore(Table(settings.breaches_table, self.stats))
         self.audit = AuditLog(Table(settings.audit_table, self.stats))
         self.control = ControlStore(Table(settings.control_table, self.stats))
+        self.seals = AuditSeals(settings.audit_seals_bucket)
 
     def verify_audit(self) -> tuple[int, list[str]]:
-        """The full audit verification: every chain, and every record's and breach's anchored head."""
-        return self.audit.verify(audit_anchors(self.records.table, self.breaches.table))
+        """The full audit verification: every chain, every record's and breach's anchored head, every seal."""
+        streams = self.audit.all_streams()
+        count, problems = self.audit.verify(audit_anchors(self.records.table, self.breaches.table), streams)
+        return count, problems + seal_problems(self.seals.all(), streams)
+
+    def seal_audit(self, day: date) -> dict[str, Any]:
+        """Seal the trail's heads for ``day`` (once: a seal cannot be rewritten, so a rerun changes nothing)."""
+        seals = self.seals.all()
+        if any(seal["day"] == day.isoformat() for seal in seals):
+            return {"day": day.isoformat(), "sealed": False}
+        current: dict[str, tuple[int, str]] = {}
+        for stream, items in self.audit.all_streams().items():
+            head = max(items, key=lambda i: int(i["seq"]))
+            current[stream] = (int(head["seq"]), str(head["hash"]))
+        seal = next_seal(day.isoformat(), current, seals, iso_utc(utc_now()))
+        self.seals.put(day.isoformat(), seal)
+        return {"day": day.isoformat(), "sealed": True, "heads": len(seal["heads"]), "streams": len(current)}

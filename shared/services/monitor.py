@@ -366,7 +366,10 @@ def run_daily(as_of: date, deps: Deps) -> dict[str, Any]:
     """The 01:00 job: scan, then notify."""
     scan = run_scan(as_of, deps)
     notices = send_notices(as_of, deps, warnings=scan.warnings)
-    return {"scan": scan.__dict__, "notices": notices.__dict__}
+    # Last, so a seal that fails cannot hold up the notices: the day's audit heads, written where nobody can
+    # rewrite them (docs/audit.md).
+    seal = deps.tables.seal_audit(as_of)
+    return {"scan": scan.__dict__, "notices": notices.__dict__, "audit_seal": seal}
 
 
 __all__ = ["BreachChanges", "run_scan", "send_notices", "acknowledge", "run_daily", "load_calendar_override"]
