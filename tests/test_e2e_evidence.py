@@ -24,6 +24,12 @@ pytestmark = pytest.mark.e2e
 RID = record_id(h.ENV_DEPT, "penalty", "闽环罚〔2024〕1号")
 
 
+def boto3_head(env: Any, bucket: str, key: str) -> Any:
+    from shared.adapters.aws import client
+
+    return client("s3").head_object(Bucket=bucket, Key=key)
+
+
 @pytest.fixture
 def env(clean_stack: Any) -> Any:
     h.load_registry(clean_stack)
@@ -67,7 +73,10 @@ def test_the_bundle_holds_the_records_story_and_verifies_offline(bundle: bytes) 
     assert set(files) >= {"manifest.json", "record.json", "versions.json", "source.json", "breaches.json",
                           "notices.json", "due_dates.json", "audit.json"}  # fmt: skip
     assert json.loads(files["record.json"])["doc_no"] == "闽环罚〔2024〕1号"
-    assert json.loads(files["source.json"])["key"].endswith("/penalty/a.csv")
+    source = json.loads(files["source.json"])
+    assert source["key"].endswith("/penalty/a.csv")
+    head = boto3_head(env, source["bucket"], source["key"])
+    assert source["etag"] == head["ETag"].strip('"') and source["size"] == head["ContentLength"]
     # Collected 2024-10-16 (due 10-12), unpublished on 10-31 (due 10-30): late, then overdue.
     assert {b["kind"] for b in json.loads(files["breaches.json"])} == {"collection_late", "publication_overdue"}
     assert [n["event"] for n in json.loads(files["notices.json"])] == ["notified", "notified"]

@@ -222,6 +222,8 @@ def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
         if e["stream"].startswith("BR#") and e["event"] in ("notified", "escalated", "acknowledged")
     ]
     receipt_key = receipt_key_of(entry.source_key) if entry.source_key else None
+    # The raw upload's ETag pins the very bytes the record came from (the intake keeps uploads unchanged).
+    stored = deps.objects.head(deps.settings.intake_bucket, entry.source_key) if entry.source_key else None
     return build_bundle(
         record=entry.model_dump(mode="json"),
         versions=[v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
@@ -231,6 +233,8 @@ def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
             "row": entry.source_row,
             "upload_id": entry.upload_id,
             "receipt_key": receipt_key,
+            "etag": stored.etag if stored else None,
+            "size": stored.size if stored else None,
             "published_source": entry.published_source,
         },
         breaches=[_public_breach(b, b["status"]) for b in breaches.values()],
