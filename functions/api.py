@@ -20,7 +20,7 @@ from shared.api_models import (
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.bulletins import bulletin_key, department_view, parse_period
-from shared.services import monitor, public, publication, queries
+from shared.services import monitor, public, publication, queries, uploads
 from shared.services.context import get_deps
 from shared.timeutil import local_date, utc_now
 
@@ -216,6 +216,49 @@ def public_subject(code: str) -> Any:
     if found is None:
         raise NotFoundError(f"未找到统一社会信用代码为 {code} 的市场主体")
     return found
+
+
+@route(api, "/me", methods=["GET"])
+def whoami() -> Any:
+    return queries.caller(_principal(), get_deps())
+
+
+def _department() -> str:
+    p = _principal(Role.DEPARTMENT)
+    return p.department or ""
+
+
+def _upload_key(params: dict[str, str]) -> str:
+    return uploads.upload_key(_department(), params.get("category", ""), params.get("file_name", ""))
+
+
+@route(api, "/uploads", methods=["POST"])
+def create_upload() -> Any:
+    department = _department()
+    body = _body()
+    try:
+        size = int(body.get("size", 0))
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError("size 应为文件字节数") from exc
+    return uploads.presign(department, str(body.get("category", "")), str(body.get("file_name", "")), size, get_deps())
+
+
+@route(api, "/uploads", methods=["GET"])
+def list_uploads() -> Any:
+    return {"items": uploads.history(_department(), get_deps())}
+
+
+@route(api, "/uploads/receipt", methods=["GET"])
+def upload_receipt() -> Any:
+    return uploads.status(_upload_key(_params()), get_deps())
+
+
+@route(api, "/uploads/rejects", methods=["GET"])
+def upload_rejects() -> Any:
+    blob = uploads.reject_report_of(_upload_key(_params()), get_deps())
+    if blob is None:
+        raise NotFoundError("该上传没有退回明细")
+    return _csv(blob.decode("utf-8"), "rejects.csv")
 
 
 @route(api, "/health", methods=["GET"])

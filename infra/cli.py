@@ -211,31 +211,27 @@ def put_upload(
 def wait_receipt(deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False) -> dict[str, Any]:
     """Wait for the receipt of *this* version of an upload (an older receipt of the same file name does not
     count), showing how many rows the intake function has handled so far."""
-    from shared.services.intake import receipt_key_of, upload_id_of
+    from shared.services.uploads import status
 
-    bucket = deps.settings.intake_bucket
-    info = deps.objects.head(bucket, upload_key)
-    if info is None:
-        raise CliError(f"上传的文件不存在：{upload_key}")
-    uid = upload_id_of(bucket, upload_key, info.etag)
-    key = receipt_key_of(upload_key)
     deadline = time.monotonic() + timeout
     shown = ""
     while time.monotonic() < deadline:
-        blob = deps.objects.get_bytes(bucket, key)
-        receipt: dict[str, Any] = json.loads(blob) if blob else {}
-        if receipt.get("upload_id") == uid:
+        now = status(upload_key, deps)
+        if now["state"] == "missing":
+            raise CliError(f"上传的文件不存在：{upload_key}")
+        if now["state"] == "done":
             if shown and not quiet:
                 print(file=sys.stderr)
+            receipt: dict[str, Any] = now["receipt"]
             return receipt
         if not quiet:
-            rows = sum(int(c.get("rows", 0)) for c in deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#"))
+            rows = now["rows_handled"]
             line = f"\r  processing … {rows:,} rows handled" if rows else "\r  processing …"
             if line != shown:
                 print(line, end="", file=sys.stderr, flush=True)
                 shown = line
         time.sleep(0.5)
-    raise CliError(f"等待回执超时：{key}")
+    raise CliError(f"等待回执超时：{upload_key}")
 
 
 def upload(args: argparse.Namespace) -> int:
