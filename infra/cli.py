@@ -106,6 +106,7 @@ def local_up(args: argparse.Namespace) -> int:
     env = state["env"]
     print(f"endpoint      {state['endpoint']}")
     print(f"api           {state['api_url']}")
+    print(f"console       {console_url(state)}   (web console; sign in with: guiji local token --role …)")
     print(f"region        {state['region']}")
     print(f"intake bucket {env['INTAKE_BUCKET']}")
     print(f"reports bucket {env['REPORTS_BUCKET']}")
@@ -116,6 +117,11 @@ def local_up(args: argparse.Namespace) -> int:
     print(f"state file    {STATE_FILE}  (pid {state['pid']})")
     print(f"try: aws --endpoint-url {state['endpoint']} s3 ls s3://{env['INTAKE_BUCKET']}/")
     return 0
+
+
+def console_url(state: dict[str, Any]) -> str:
+    """The web console's sign-in page on the local stack (served by the API itself)."""
+    return f"{state['api_url']}/console/login"
 
 
 def local_down(args: argparse.Namespace) -> int:
@@ -137,25 +143,24 @@ def local_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def local_token(args: argparse.Namespace) -> int:
+def issue_local_token(
+    role: str, *, region: str = "350000", department: str | None = None, sub: str = "", hours: float = 8
+) -> str:
+    """An API access token signed with the connected environment's key (``local token`` and the demo)."""
     from shared.adapters.secrets import token_key
     from shared.auth import issue_token
 
-    deps = _deps()
-    key = token_key(deps.settings)
+    key = token_key(_deps().settings)
     if key is None:
         raise CliError("该环境未配置访问令牌密钥（GUIJI_TOKEN_SECRET_ARN）")
     try:
-        token = issue_token(
-            key,
-            args.role,
-            region=args.region,
-            department=args.department,
-            sub=args.sub,
-            ttl_seconds=int(args.hours * 3600),
-        )
+        return issue_token(key, role, region=region, department=department, sub=sub, ttl_seconds=int(hours * 3600))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+
+
+def local_token(args: argparse.Namespace) -> int:
+    token = issue_local_token(args.role, region=args.region, department=args.department, sub=args.sub, hours=args.hours)
     print(token)
     return 0
 
@@ -415,8 +420,9 @@ def demo(args: argparse.Namespace) -> int:
     from infra.demo import run_demo
 
     local_up(args)
-    _connect()
-    return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down)
+    state = _connect()
+    url = console_url(state) if state else None
+    return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down, console=url)
 
 
 # --- parser -----------------------------------------------------------------------------------------------------

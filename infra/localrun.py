@@ -6,7 +6,8 @@
 * ``infra/resources.yaml`` provisioned into it by :func:`infra.local_stack.provision`;
 * a poller that receives from the intake queue (and its dead-letter queue) and invokes the Chalice handlers
   exactly as Lambda's SQS event source would (moto cannot run Lambda functions without Docker);
-* the HTTP API (the Chalice app's routes through ``chalice.local.LocalGateway``) on another free port;
+* the HTTP API (the Chalice app's routes through ``chalice.local.LocalGateway``) on another free port, with the
+  web console under ``/console``;
 * a state file with the endpoints and resource names, read by the other ``guiji`` commands.
 """
 
@@ -306,6 +307,7 @@ def serve(state_file: Path) -> int:
         "pid": os.getpid(),
         "endpoint": env["AWS_ENDPOINT_URL"],
         "api_url": f"http://127.0.0.1:{api_port}",
+        "console_url": f"http://127.0.0.1:{api_port}/console/login",
         "region": LOCAL_REGION,
         "env": env,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -168,7 +168,8 @@ def test_supervisor_filters_counts_exports_and_acknowledges(page: Any, world: di
     page.select_option("#filter-form select[name=status]", "open")
     page.click("#filter-form button[type=submit]")
     sync_api.expect(page.locator("#total")).to_have_text("共 1 条")
-    sync_api.expect(page.locator("#counts")).to_contain_text("逾期未公示")
+    sync_api.expect(page.locator("#counts tr", has_text="逾期未公示").locator("td").nth(1)).to_have_text("1")
+    sync_api.expect(page.locator("#counts tr", has_text="临近时限").locator("td").nth(1)).to_have_text("0")
     with page.expect_download() as info:
         page.click("#export")
     blob = Path(info.value.path()).read_bytes()

@@ -478,21 +478,21 @@ PAGES.breaches = async function (who) {
       $("total").textContent = "共 " + data.total + " 条";
       clear($("list")).append(breachTable(rows, who.role === "supervisor"));
       $("more").hidden = !cursor;
-      if (!next) await counts(f);
+      if (!next) counts(data.by_kind || {});
     } catch (e) {
       flash("查询失败：" + e.message, "error");
     }
   }
-  async function counts(f) {
-    const kinds = Object.keys(KIND_ZH).filter((k) => !f.kind || f.kind === k);
-    const totals = await Promise.all(kinds.map((k) => api("/breaches" + query(Object.assign({}, f, { kind: k, limit: 1 })))));
+  function counts(byKind) {
+    const kinds = Object.keys(KIND_ZH);
+    const max = Math.max(1, ...kinds.map((k) => byKind[k] || 0));
     clear($("counts")).append(
       table(
-        kinds.map((k, i) => ({ kind: k, total: totals[i].total })),
+        kinds.map((k) => ({ kind: k, total: byKind[k] || 0 })),
         [
           ["违规类型", (r) => KIND_ZH[r.kind]],
           ["条数", (r) => r.total],
-          ["", (r) => bar(r.total, Math.max(1, ...totals.map((t) => t.total)))],
+          ["", (r) => bar(r.total, max)],
         ],
       ),
     );
