@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     api, base = state["api_url"], state["api_url"] + "/console"
     tokens = {role: issue_local_token(role, sub="screenshots") for role in ("auditor", "supervisor", "regulator")}
     breach = _first_breach(api, tokens["auditor"], kind="publication_overdue")
+    published = _first_breach(api, tokens["auditor"], kind="publication_late")  # published, if late
     department = breach["department"] if breach else None
     if department:
         tokens["department"] = issue_local_token("department", department=department, sub="screenshots")
@@ -72,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             if name == "console-bulletins.png" and page.locator("button.open-bulletin").count():
                 page.locator("button.open-bulletin").first.click()
                 page.wait_for_selector("#bulletin-title")
-            if name == "console-public.png" and breach:
-                page.fill("#q", str(breach.get("subject_name") or ""))
+            if name == "console-public.png" and published:
+                page.fill("#q", str(published.get("subject_name") or ""))
                 page.click("#search-form button[type=submit]")
-                page.wait_for_load_state("networkidle")
+                page.wait_for_selector("#results table, #results p")
                 if page.locator("#results a").count():
                     page.locator("#results a").first.click()
                     page.wait_for_selector("#subject h2")

@@ -203,6 +203,7 @@ def test_auditor_opens_a_timeline_verifies_the_trail_and_reads_a_bulletin(page: 
     rid = record_id(h.ENV_DEPT, "penalty", OVERDUE_DOC)
     page.goto(world["base"] + "/record?id=" + rid)
     sync_api.expect(page.locator("#record")).to_contain_text("逾期未公示")
+    sync_api.expect(page.locator("dl.kv dd", has_text=OVERDUE_DOC)).to_have_count(1)
     sync_api.expect(page.locator(".timeline")).to_contain_text("breach_opened")
     sync_api.expect(page.locator("#due-explain")).to_contain_text("2024-10-12")  # the make-up Saturday
     page.goto(world["base"] + "/audit")

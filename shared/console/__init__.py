@@ -2,11 +2,11 @@
 
 Pages are a shared layout around one fragment each; they hold no data. The browser fills them from the JSON API
 with the token kept in ``sessionStorage`` (never in a URL), and every value is written as text, never as markup.
+The files are small and read per request (no cache: an edited page shows on the next reload of the local stack).
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +28,6 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-@cache
 def page(name: str) -> str | None:
     """The HTML of a console page, or None for an unknown page."""
     if name not in PAGES:
@@ -38,7 +37,6 @@ def page(name: str) -> str | None:
     return layout.replace("{{page}}", name).replace("{{title}}", PAGES[name]).replace("{{body}}", body)
 
 
-@cache
 def asset(name: str) -> tuple[str, str] | None:
     """(text, content type) of a static asset, or None for an unknown one (no paths: a bare file name)."""
     path = HERE / "static" / name

@@ -52,7 +52,7 @@ function el(tag, props, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node[k] = v;
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -71,6 +71,14 @@ function flash(text, kind) {
 
 function pct(rate) {
   return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%";
+}
+
+// Instants are stored in UTC; people read them in the business zone (Asia/Shanghai).
+function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (isNaN(d)) return iso;
+  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
 }
 
 function token() {
@@ -244,7 +252,7 @@ PAGES.public = async function () {
           ["文号", (r) => r.doc_no],
           ["信息产生日期", (r) => r.production_date],
           ["数据提供部门", (r) => r.department_name],
-          ["公示时间", (r) => r.published_at],
+          ["公示时间", (r) => when(r.published_at)],
           ["内容", (r) => Object.entries(r.fields || {}).map(([k, v]) => k + "：" + v).join("；")],
         ],
         "尚无公示信息",
@@ -374,7 +382,7 @@ PAGES.department = async function (who) {
         [
           ["文件", (u) => u.file_name],
           ["类别", (u) => u.category_name],
-          ["上传时间", (u) => u.collected_at],
+          ["上传时间", (u) => when(u.collected_at)],
           ["结果", (u) => (u.status === "completed" ? "已处理" : "未处理：" + (u.message || ""))],
           ["读取", (u) => u.counts.read],
           ["接收", (u) => u.counts.accepted],
@@ -590,10 +598,10 @@ PAGES.record = async function () {
             ["市场主体（原文）", r.subject_name],
             ["统一社会信用代码", r.attributed_uscc || r.uscc],
             ["信息产生日期", r.production_date],
-            ["归集时间", r.collected_at],
+            ["归集时间", when(r.collected_at)],
             ["归集期限（7个工作日）", r.collect_due ? r.collect_due + (r.collection_late_days ? "（超期 " + r.collection_late_days + " 个工作日）" : "") : "不适用（市场监管部门自产）"],
             ["公示期限（20个工作日）", r.publish_due],
-            ["公示时间", r.published_at],
+            ["公示时间", r.published_at ? when(r.published_at) : "未公示"],
             ["暂存", r.held ? "是：" + (r.held_reason || "") : "否"],
             ["版本", r.version],
             ["日历版本", r.calendar_version],
@@ -619,7 +627,7 @@ PAGES.record = async function () {
             ["版本", (v) => v.version],
             ["文号", (v) => v.doc_no],
             ["信息产生日期", (v) => v.production_date],
-            ["归集时间", (v) => v.collected_at],
+            ["归集时间", (v) => when(v.collected_at)],
           ], "无更早版本"),
         ),
         el(
@@ -630,7 +638,7 @@ PAGES.record = async function () {
             "ol",
             { className: "timeline" },
             t.audit.map((a) =>
-              el("li", {}, el("time", {}, a.at), " ", el("strong", {}, a.event), " · ", a.actor, " ", el("code", {}, JSON.stringify(a.detail))),
+              el("li", {}, el("time", {}, when(a.at)), " ", el("strong", {}, a.event), " · ", a.actor, " ", el("code", {}, JSON.stringify(a.detail))),
             ),
           ),
         ),
