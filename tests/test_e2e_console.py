@@ -11,7 +11,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from infra.localrun import free_port, serve_api
 from shared.ledger import record_id
 from shared.registry import Subject
 from shared.services import bulletins, monitor, publication
+from shared.timeutil import local_date, utc_now
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +42,7 @@ EVIL_NAME = '<img src=x onerror="window.__pwned=1">福州<b>恶意</b>名称有�
 OVERDUE_DOC = "闽环罚〔2024〕31号"
 CITY_DOC = "榕环罚〔2024〕8号"
 HELD_DOC = "闽环罚〔2024〕32号"
+RECENT_DOC = "闽环罚〔2026〕1号"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed (pip install -r requirements-dev.txt)"
@@ -65,6 +67,8 @@ def world(stack: Any) -> Iterator[dict[str, Any]]:
         stack, "evil.csv", "闽环罚〔2024〕33号", "2024-09-27", code=EVIL_USCC, name=EVIL_NAME, collected_at=ON_TIME
     )
     publication.run_publication(stack.deps)  # published under the subject's name; the others stay unpublished
+    yesterday = (local_date(utc_now()) - timedelta(days=1)).isoformat()
+    h.upload_penalty(stack, "recent.csv", RECENT_DOC, yesterday)  # waits for publication, due in the coming weeks
     h.upload_penalty(stack, "overdue.csv", OVERDUE_DOC, "2024-09-27", collected_at=ON_TIME)
     h.upload_penalty(stack, "city.csv", CITY_DOC, "2024-09-27", dept=h.CITY_DEPT, collected_at=ON_TIME)
     h.upload_penalty(
@@ -140,6 +144,10 @@ def test_department_uploads_a_file_and_sees_its_receipt_and_reject_report(page: 
     sync_api.expect(page.locator("#open-breaches")).to_contain_text(OVERDUE_DOC)
     sync_api.expect(page.locator("#open-breaches")).not_to_contain_text(CITY_DOC)
     sync_api.expect(page.locator("#scorecard")).to_contain_text("及时率")
+    pending = page.locator("#pending tr", has_text=RECENT_DOC)
+    sync_api.expect(pending).to_contain_text("待公示")
+    due = pending.locator("td").last.inner_text()
+    assert date.fromisoformat(due) > local_date(utc_now()) - timedelta(days=1)
     rows = [h.penalty_row("闽环罚〔2024〕40号", "2024-10-08"), h.penalty_row("闽环罚〔2024〕41号", "2024-13-45")]
     page.select_option("#category", "penalty")
     page.set_input_files("#file", files=[{"name": "十月处罚.csv", "mimeType": "text/csv", "buffer": h.csv_bytes(rows)}])

@@ -251,6 +251,22 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
         "rows_rejected": rows_rejected,
         "compliance_rate": rate(rows_read - rows_rejected, rows_read),  # 合规率 (rows passing validation)
         "clocks": {"collect_days": COLLECT_DAYS if not dept.is_regulator else None, "publish_days": PUBLISH_DAYS},
+        "pending": [_pending(e) for e in entries if not e.collected or e.published_at is None],
+    }
+
+
+def _pending(e: LedgerEntry) -> dict[str, Any]:
+    """A record still waiting: to be collected (known from a production ledger) or to be published; its due date."""
+    due = e.collect_due if not e.collected else e.publish_due
+    return {
+        "record_id": e.record_id,
+        "category": e.category.value,
+        "doc_no": e.doc_no,
+        "subject_name": e.subject_name,
+        "production_date": e.production_date.isoformat(),
+        "waiting_for": "collection" if not e.collected else "publication",
+        "due": due.isoformat() if due else None,
+        "held": e.held,
     }
 
 

@@ -421,6 +421,22 @@ PAGES.department = async function (who) {
         ["未归集（台账）", (s) => s.never_collected],
       ]),
     );
+    const pending = cards.flatMap((c) => c.pending || []).sort((a, b) => String(a.due).localeCompare(String(b.due)));
+    clear($("pending")).append(
+      table(
+        pending,
+        [
+          ["记录", (r) => recordLink(r.record_id)],
+          ["类别", (r) => CATEGORY_ZH[r.category] || r.category],
+          ["文号", (r) => r.doc_no],
+          ["市场主体", (r) => r.subject_name],
+          ["信息产生日期", (r) => r.production_date],
+          ["待办", (r) => (r.waiting_for === "collection" ? "待归集" : r.held ? "待公示（暂存，待市场监管部门处理）" : "待公示")],
+          ["期限", (r) => r.due],
+        ],
+        "没有待完成的记录",
+      ),
+    );
   }
 
   await Promise.all([loadHistory(), loadBreaches(), loadScorecard()].map((p) => p.catch((e) => flash(e.message, "error"))));
