@@ -222,13 +222,14 @@ PAGES.public = async function () {
     $("subject").hidden = true;
     try {
       const found = await api("/public/subjects" + query({ q }), { anonymous: true });
+      if (found.hint) box.append(el("p", { className: "muted" }, found.hint));
       box.append(
         table(
           found.items,
           [
             ["名称", (s) => el("a", { href: "#", onclick: (e) => (e.preventDefault(), show(s.uscc)) }, s.name)],
             ["统一社会信用代码", (s) => s.uscc],
-            ["类型", (s) => s.type],
+            ["地区", (s) => s.region_name || s.region_code],
           ],
           "未找到匹配的市场主体",
         ),
@@ -243,21 +244,25 @@ PAGES.public = async function () {
     const s = await api("/public/subjects/" + encodeURIComponent(code), { anonymous: true });
     box.append(
       el("h2", {}, s.name),
-      keyValues([["统一社会信用代码", s.uscc], ["类型", s.type]]),
-      el("h3", {}, "已公示信息"),
-      table(
-        s.records,
-        [
-          ["类别", (r) => r.category_name],
-          ["文号", (r) => r.doc_no],
-          ["信息产生日期", (r) => r.production_date],
-          ["数据提供部门", (r) => r.department_name],
-          ["公示时间", (r) => when(r.published_at)],
-          ["内容", (r) => Object.entries(r.fields || {}).map(([k, v]) => k + "：" + v).join("；")],
-        ],
-        "尚无公示信息",
-      ),
+      keyValues([["统一社会信用代码", s.uscc], ["注册号", s.reg_no], ["地区", s.region_name || s.region_code]]),
     );
+    const groups = (s.groups || []).filter((g) => g.count);
+    if (!groups.length) box.append(el("p", { className: "muted" }, "尚无公示信息"));
+    for (const g of groups) {
+      box.append(el("h3", {}, g.title + "（" + g.count + "）"));
+      for (const section of g.sections.filter((x) => x.records.length)) {
+        box.append(
+          el("h4", {}, section.title),
+          table(section.records, [
+            ["文号", (r) => r.doc_no],
+            ["信息产生日期", (r) => r.production_date],
+            ["数据提供部门", (r) => r.department_name],
+            ["公示日期", (r) => r.published_on],
+            ["内容", (r) => Object.entries(r.fields || {}).map(([k, v]) => k + "：" + v).join("；")],
+          ]),
+        );
+      }
+    }
   }
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
