@@ -214,6 +214,8 @@ def test_auditor_opens_a_timeline_verifies_the_trail_and_reads_a_bulletin(page: 
     sync_api.expect(page.locator("dl.kv dd", has_text=OVERDUE_DOC)).to_have_count(1)
     sync_api.expect(page.locator(".timeline")).to_contain_text("breach_opened")
     sync_api.expect(page.locator("#due-explain")).to_contain_text("2024-10-12")  # the make-up Saturday
+    sync_api.expect(page.locator("#due-explain")).to_contain_text("调休")
+    sync_api.expect(page.locator("#due-explain")).to_contain_text("国庆")
     page.goto(world["base"] + "/audit")
     page.click("#verify")
     sync_api.expect(page.locator("#verify-status")).to_contain_text("审计轨迹完整")

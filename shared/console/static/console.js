@@ -632,7 +632,7 @@ PAGES.record = async function () {
           "section",
           { className: "card" },
           el("h2", {}, "期限说明"),
-          el("p", { id: "due-explain", className: "muted" }, "计算中…"),
+          el("div", { id: "due-explain" }),
         ),
         el(
           "section",
@@ -664,21 +664,21 @@ PAGES.record = async function () {
           ),
         ),
       );
-      explain(r);
+      explain(t.due_dates);
     } catch (e) {
       flash("查询失败：" + e.message, "error");
     }
   }
-  async function explain(r) {
-    const parts = [];
-    for (const [days, label] of [[7, "归集"], [20, "公示"]]) {
-      if (days === 7 && !r.collect_due) continue;
-      const d = await api("/calendar/deadline" + query({ date: r.production_date, days }), { anonymous: true });
-      parts.push(
-        label + "：自 " + d.date + " 次日起算第 " + days + " 个工作日为 " + d.due + (d.provisional ? "（该年放假安排尚未公布，暂定）" : "") + "。",
-      );
+  // Each clock explained by the API: working days counted, make-up days (调休) among them, rest days skipped.
+  function explain(dueDates) {
+    const box = clear($("due-explain"));
+    box.classList.remove("muted");
+    for (const [clock, label] of [["collect", "归集（7个工作日）"], ["publish", "公示（20个工作日）"]]) {
+      const e = (dueDates || {})[clock];
+      if (!e) continue;
+      box.append(el("h3", {}, label), el("ul", {}, (e.text || []).map((line) => el("li", {}, line))));
     }
-    $("due-explain").textContent = parts.join(" ") + " 工作日按国务院放假安排计算（含调休上班日），信息产生当日不计入。";
+    if (!box.childNodes.length) box.append("—");
   }
   if (params.get("id")) {
     $("record-id").value = params.get("id");
