@@ -17,6 +17,8 @@ from shared.api_models import (
     DeadlineQuery,
     FormatQuery,
     ScorecardQuery,
+    UploadQuery,
+    UploadRequest,
 )
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
@@ -230,19 +232,16 @@ def _department() -> str:
     return p.department or ""
 
 
-def _upload_key(params: dict[str, str]) -> str:
-    return uploads.upload_key(_department(), params.get("category", ""), params.get("file_name", ""))
+def _upload_key() -> str:
+    query = UploadQuery.model_validate(_params())
+    return uploads.upload_key(_department(), query.category, query.file_name)
 
 
 @route(api, "/uploads", methods=["POST"])
 def create_upload() -> Any:
     department = _department()
-    body = _body()
-    try:
-        size = int(body.get("size", 0))
-    except (TypeError, ValueError) as exc:
-        raise BadRequestError("size 应为文件字节数") from exc
-    return uploads.presign(department, str(body.get("category", "")), str(body.get("file_name", "")), size, get_deps())
+    body = UploadRequest.model_validate(_body())
+    return uploads.presign(department, body.category, body.file_name, body.size, get_deps())
 
 
 @route(api, "/uploads", methods=["GET"])
@@ -252,12 +251,12 @@ def list_uploads() -> Any:
 
 @route(api, "/uploads/receipt", methods=["GET"])
 def upload_receipt() -> Any:
-    return uploads.status(_upload_key(_params()), get_deps())
+    return uploads.status(_upload_key(), get_deps())
 
 
 @route(api, "/uploads/rejects", methods=["GET"])
 def upload_rejects() -> Any:
-    blob = uploads.reject_report_of(_upload_key(_params()), get_deps())
+    blob = uploads.reject_report_of(_upload_key(), get_deps())
     if blob is None:
         raise NotFoundError("该上传没有退回明细")
     return _csv(blob.decode("utf-8"), "rejects.csv")

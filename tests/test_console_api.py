@@ -74,9 +74,11 @@ def test_presigned_upload_is_limited_to_the_callers_own_folder(env: Any, api: st
     for bad, reason in (
         ({**body, "category": "taxes"}, "信息类别"),
         ({**body, "file_name": f"../{h.CITY_DEPT}/penalty/x.csv"}, "文件名无效"),
-        ({**body, "file_name": ""}, "文件名无效"),
-        ({**body, "size": 0}, "文件大小"),
+        ({**body, "file_name": "a\\b.csv"}, "文件名无效"),
+        ({**body, "file_name": ""}, "file_name"),
+        ({**body, "size": 0}, "size"),
         ({**body, "size": "many"}, "size"),
+        ({**body, "size": 10**10}, "文件大小"),
         ({**body, "category": "published"}, "市场监管部门"),
     ):
         resp = requests.post(f"{api}/uploads", json=bad, headers=dept, timeout=10)
