@@ -35,6 +35,19 @@ bootstrap() {
   fi
 }
 
+# The browser tests drive Debian's Chromium (never a downloaded browser). Installed when missing and we are root;
+# otherwise only those tests skip, saying why.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "[guiji] installing chromium for the browser tests …" >&2
+    (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null \
+      || echo "[guiji] could not install chromium: the browser tests will be skipped" >&2
+  else
+    echo "[guiji] no /usr/bin/chromium and not root: the browser tests will be skipped (apt-get install chromium)" >&2
+  fi
+}
+
 cmd=${1:-help}
 shift || true
 case "$cmd" in
@@ -44,6 +57,7 @@ case "$cmd" in
     ;;
   test)
     bootstrap
+    ensure_chromium
     echo "[guiji] ruff check" >&2
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .

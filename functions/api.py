@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from chalice.app import BadRequestError, Blueprint, ForbiddenError, NotFoundError, Response, UnauthorizedError
@@ -16,6 +17,7 @@ from shared.api_models import (
     DeadlineQuery,
     FormatQuery,
     ScorecardQuery,
+    UploadQuery,
 )
 from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
@@ -94,7 +96,8 @@ def list_breaches() -> Any:
     if query.format == "csv":
         return _csv(queries.to_csv(items, queries.BREACH_COLUMNS), "breaches.csv")
     page = queries.paginate(items, query.cursor, query.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor, "total": len(items)}
+    by_kind = dict(Counter(str(b["kind"]) for b in items))  # every page: the console's counts need no extra calls
+    return {"items": page.items, "next_cursor": page.next_cursor, "total": len(items), "by_kind": by_kind}
 
 
 @route(api, "/breaches/{breach_id}/ack", methods=["POST"])
@@ -240,10 +243,40 @@ def public_subject(code: str) -> Any:
 def create_upload() -> Any:
     """A presigned POST form for one file in the caller's own folder (department token)."""
     p = _principal(Role.DEPARTMENT)
-    try:
-        return uploads.grant_upload(p.department or "", p.sub, _body(), get_deps())
-    except uploads.UploadRequestError as exc:
-        raise BadRequestError(str(exc)) from exc
+    return uploads.grant_upload(p.department or "", p.sub, _body(), get_deps())
+
+
+@route(api, "/me", methods=["GET"])
+def whoami() -> Any:
+    return queries.caller(_principal(), get_deps())
+
+
+def _department() -> str:
+    p = _principal(Role.DEPARTMENT)
+    return p.department or ""
+
+
+def _upload_key() -> str:
+    query = UploadQuery.model_validate(_params())
+    return uploads.upload_key(_department(), query.category, query.file_name)
+
+
+@route(api, "/uploads", methods=["GET"])
+def list_uploads() -> Any:
+    return {"items": uploads.history(_department(), get_deps())}
+
+
+@route(api, "/uploads/receipt", methods=["GET"])
+def upload_receipt() -> Any:
+    return uploads.status(_upload_key(), get_deps())
+
+
+@route(api, "/uploads/rejects", methods=["GET"])
+def upload_rejects() -> Any:
+    blob = uploads.reject_report_of(_upload_key(), get_deps())
+    if blob is None:
+        raise NotFoundError("该上传没有退回明细")
+    return _csv(blob.decode("utf-8"), "rejects.csv")
 
 
 @route(api, "/health", methods=["GET"])

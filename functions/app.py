@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
 
 from functions.api import api
+from functions.console import console
 from shared.adapters.aws import client
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
 from shared.services import bulletins, intake, monitor, publication
@@ -34,6 +35,7 @@ if tracing_enabled():  # decided at cold start: the X-Ray SDK is imported only w
     app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_blueprint(api)
+app.register_blueprint(console)  # the web console's pages, all under /console
 
 # Placeholder queue names: the deployed template points the event sources at the queues of infra/resources.yaml.
 INTAKE_QUEUE = "guiji-intake"

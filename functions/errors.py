@@ -20,6 +20,7 @@ from shared.search import SearchError
 from shared.services.monitor import AckError
 from shared.services.publication import ResolutionError
 from shared.services.queries import QueryError
+from shared.services.uploads import UploadRequestError
 from shared.workdays import CalendarRangeError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +40,7 @@ ERROR_MAP: tuple[tuple[type[Exception], type[ChaliceViewError]], ...] = (
     (PeriodError, BadRequestError),
     (CalendarRangeError, BadRequestError),
     (AckError, NotFoundError),
+    (UploadRequestError, BadRequestError),
 )
 
 

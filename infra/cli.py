@@ -106,6 +106,7 @@ def local_up(args: argparse.Namespace) -> int:
     env = state["env"]
     print(f"endpoint      {state['endpoint']}")
     print(f"api           {state['api_url']}")
+    print(f"console       {console_url(state)}   (web console; sign in with: guiji local token --role …)")
     print(f"region        {state['region']}")
     print(f"intake bucket {env['INTAKE_BUCKET']}")
     print(f"reports bucket {env['REPORTS_BUCKET']}")
@@ -116,6 +117,11 @@ def local_up(args: argparse.Namespace) -> int:
     print(f"state file    {STATE_FILE}  (pid {state['pid']})")
     print(f"try: aws --endpoint-url {state['endpoint']} s3 ls s3://{env['INTAKE_BUCKET']}/")
     return 0
+
+
+def console_url(state: dict[str, Any]) -> str:
+    """The web console's sign-in page on the local stack (served by the API itself)."""
+    return f"{state['api_url']}/console/login"
 
 
 def local_down(args: argparse.Namespace) -> int:
@@ -137,25 +143,24 @@ def local_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def local_token(args: argparse.Namespace) -> int:
+def issue_local_token(
+    role: str, *, region: str = "350000", department: str | None = None, sub: str = "", hours: float = 8
+) -> str:
+    """An API access token signed with the connected environment's key (``local token`` and the demo)."""
     from shared.adapters.secrets import token_key
     from shared.auth import issue_token
 
-    deps = _deps()
-    key = token_key(deps.settings)
+    key = token_key(_deps().settings)
     if key is None:
         raise CliError("该环境未配置访问令牌密钥（GUIJI_TOKEN_SECRET_ARN）")
     try:
-        token = issue_token(
-            key,
-            args.role,
-            region=args.region,
-            department=args.department,
-            sub=args.sub,
-            ttl_seconds=int(args.hours * 3600),
-        )
+        return issue_token(key, role, region=region, department=department, sub=sub, ttl_seconds=int(hours * 3600))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+
+
+def local_token(args: argparse.Namespace) -> int:
+    token = issue_local_token(args.role, region=args.region, department=args.department, sub=args.sub, hours=args.hours)
     print(token)
     return 0
 
@@ -232,31 +237,27 @@ def put_upload(
 def wait_receipt(deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False) -> dict[str, Any]:
     """Wait for the receipt of *this* version of an upload (an older receipt of the same file name does not
     count), showing how many rows the intake function has handled so far."""
-    from shared.services.intake import receipt_key_of, upload_id_of
+    from shared.services.uploads import status
 
-    bucket = deps.settings.intake_bucket
-    info = deps.objects.head(bucket, upload_key)
-    if info is None:
-        raise CliError(f"上传的文件不存在：{upload_key}")
-    uid = upload_id_of(bucket, upload_key, info.etag)
-    key = receipt_key_of(upload_key)
     deadline = time.monotonic() + timeout
     shown = ""
     while time.monotonic() < deadline:
-        blob = deps.objects.get_bytes(bucket, key)
-        receipt: dict[str, Any] = json.loads(blob) if blob else {}
-        if receipt.get("upload_id") == uid:
+        now = status(upload_key, deps)
+        if now["state"] == "missing":
+            raise CliError(f"上传的文件不存在：{upload_key}")
+        if now["state"] == "done":
             if shown and not quiet:
                 print(file=sys.stderr)
+            receipt: dict[str, Any] = now["receipt"]
             return receipt
         if not quiet:
-            rows = sum(int(c.get("rows", 0)) for c in deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#"))
+            rows = now["rows_handled"]
             line = f"\r  processing … {rows:,} rows handled" if rows else "\r  processing …"
             if line != shown:
                 print(line, end="", file=sys.stderr, flush=True)
                 shown = line
         time.sleep(0.5)
-    raise CliError(f"等待回执超时：{key}")
+    raise CliError(f"等待回执超时：{upload_key}")
 
 
 def upload(args: argparse.Namespace) -> int:
@@ -476,8 +477,9 @@ def demo(args: argparse.Namespace) -> int:
     from infra.demo import run_demo
 
     local_up(args)
-    _connect()
-    return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down)
+    state = _connect()
+    url = console_url(state) if state else None
+    return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down, console=url)
 
 
 # --- parser -----------------------------------------------------------------------------------------------------

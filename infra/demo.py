@@ -44,7 +44,7 @@ def _foreign_write(deps: Any, f: Any) -> str:
     return "written (IAM did not stop it!)"
 
 
-def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True) -> int:
+def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True, console: str | None = None) -> int:
     from infra.cli import put_upload, wait_receipt
     from infra.demodata import generate
     from shared.adapters.aws import client
@@ -150,6 +150,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True)
     count, problems = deps.tables.verify_audit()
     _say(f"\n== 7. audit trail: {count} entries, {'intact' if not problems else str(len(problems)) + ' problems'}")
 
+    if console and keep:
+        _show_console(console, data.departments, items)
     _say("\nExplore: guiji breaches --kind publication_overdue | guiji held | guiji record <id> | guiji audit verify")
     if keep:
         _say("The local stack keeps running; stop it with: bash run.sh guiji local down")
@@ -200,3 +202,24 @@ def _show_inbox(sqs: Any, url: str) -> None:
         for line in str(envelope.get("Message", "")).splitlines()[:30]:
             _say("  | " + line)
         _say("  ----")
+
+
+def _show_console(url: str, departments: list[Any], breaches: list[dict[str, Any]]) -> None:
+    """The web console's address and one sign-in token per role (valid 8 hours), to explore the demo in a browser."""
+    from infra.cli import issue_local_token
+
+    dept = next(
+        (d for d in departments if not d.is_regulator and any(b["department"] == d.code for b in breaches)), None
+    )
+    dept = dept or next(d for d in departments if not d.is_regulator)
+    _say(f"\n== 8. web console (门户): open {url} and paste one of these tokens")
+    for label, role, region, code in (
+        ("auditor 审计 (province)", "auditor", "350000", None),
+        ("supervisor 督查 (province)", "supervisor", "350000", None),
+        ("regulator 市场监管 (province)", "regulator", "350000", None),
+        (f"department {dept.name}", "department", dept.region_code, dept.code),
+    ):
+        _say(f"  {label}:\n    {issue_local_token(role, region=region, department=code, sub='demo')}")
+    if breaches:
+        _say(f"  a record timeline: {url.removesuffix('/login')}/record?id={breaches[0]['record_id']}")
+    _say(f"  the public query needs no token: {url.removesuffix('/login')}/public")

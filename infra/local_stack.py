@@ -1,7 +1,7 @@
 """Provision infra/resources.yaml into a running moto server: the local stack.
 
 moto's CloudFormation creates the buckets, queues, tables and topic but silently ignores some properties
-(serverless.md M3): bucket notifications, versioning and public-access blocks, DynamoDB TTL and point-in-time
+(serverless.md M3): bucket notifications and CORS, versioning and public-access blocks, DynamoDB TTL and point-in-time
 recovery, queue policies and SNS subscriptions. ``provision`` creates the stack and then re-applies exactly
 those properties, read from the same YAML, so the local stack behaves like the deployed one.
 
@@ -272,6 +272,14 @@ def _apply_bucket(stack: _Stack, logical: str, props: dict[str, Any]) -> None:
     if "PublicAccessBlockConfiguration" in props:
         block = stack.resolve(props["PublicAccessBlockConfiguration"])
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+    if "CorsConfiguration" in props:
+        # CloudFormation's names differ from the S3 API's (ExposedHeaders/MaxAge vs ExposeHeaders/MaxAgeSeconds).
+        names = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
+        rules = [
+            {names.get(k, k): v for k, v in rule.items()}
+            for rule in stack.resolve(props["CorsConfiguration"]["CorsRules"])
+        ]
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
     notification = props.get("NotificationConfiguration")
     if notification:
         wanted = []

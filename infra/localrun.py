@@ -6,7 +6,8 @@
 * ``infra/resources.yaml`` provisioned into it by :func:`infra.local_stack.provision`;
 * a poller that receives from the intake queue (and its dead-letter queue) and invokes the Chalice handlers
   exactly as Lambda's SQS event source would (moto cannot run Lambda functions without Docker);
-* the HTTP API (the Chalice app's routes through ``chalice.local.LocalGateway``) on another free port;
+* the HTTP API (the Chalice app's routes through ``chalice.local.LocalGateway``) on another free port, with the
+  web console under ``/console``;
 * a state file with the endpoints and resource names, read by the other ``guiji`` commands.
 """
 
@@ -433,6 +434,7 @@ def _browser_post(environ: dict[str, Any], start_response: Callable[..., Any]) -
     from werkzeug.formparser import parse_form_data
 
     bucket = environ.get("PATH_INFO", "").strip("/").split("/", 1)[0]
+    cors = _cors_headers(bucket, environ.get("HTTP_ORIGIN"), "POST")
     _, form, files = parse_form_data(environ)
     fields = dict(form.items())
     upload = files.get("file")
@@ -440,14 +442,33 @@ def _browser_post(environ: dict[str, Any], start_response: Callable[..., Any]) -
     refusal = _post_policy_refusal(bucket, fields, len(data)) if upload is not None else "no file field"
     if refusal is not None:
         body = f"<Error><Code>AccessDenied</Code><Message>{refusal}</Message></Error>".encode()
-        start_response("403 Forbidden", [("Content-Type", "application/xml")])
+        start_response("403 Forbidden", [("Content-Type", "application/xml"), *cors])
         return [body]
     key = fields["key"].replace("${filename}", upload.filename or "") if upload is not None else ""
     s3_backends["123456789012"]["aws-cn"].put_object(bucket, key, data, request_method="POST")
     with _WRITERS_LOCK:
         _WRITERS[(bucket, key)] = fields["x-amz-credential"].split("/")[0]
-    start_response("204 No Content", [])
+    start_response("204 No Content", cors)
     return [b""]
+
+
+def _cors_headers(bucket: str, origin: str | None, method: str) -> list[tuple[str, str]]:
+    """The CORS headers S3 adds for the bucket's CORS rules (the console's form posts come from another origin)."""
+    from moto.s3.models import s3_backends
+
+    if not origin:
+        return []
+    try:
+        rules = s3_backends["123456789012"]["aws-cn"].get_bucket(bucket).cors
+    except Exception:  # noqa: BLE001 - an unknown bucket has no CORS rules; the upload itself reports the error
+        return []
+    for rule in rules or []:
+        if method in (rule.allowed_methods or []) and ("*" in rule.allowed_origins or origin in rule.allowed_origins):
+            headers = [("Access-Control-Allow-Origin", "*" if "*" in rule.allowed_origins else origin)]
+            if rule.exposed_headers:
+                headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+            return headers
+    return []
 
 
 def _record_writers(app: Callable[..., Any]) -> Callable[..., Any]:
@@ -644,6 +665,7 @@ def serve(state_file: Path) -> int:
         "pid": os.getpid(),
         "endpoint": env["AWS_ENDPOINT_URL"],
         "api_url": f"http://127.0.0.1:{api_port}",
+        "console_url": f"http://127.0.0.1:{api_port}/console/login",
         "region": LOCAL_REGION,
         "env": env,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

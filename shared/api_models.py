@@ -76,6 +76,13 @@ class ScorecardQuery(_Strict):
     period: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
 
 
+class UploadQuery(_Strict):
+    """``GET /uploads/receipt`` and ``GET /uploads/rejects``: one file of the caller's own folder."""
+
+    category: Annotated[Text, StringConstraints(min_length=1, max_length=64)]
+    file_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+
+
 class DeadlineQuery(_Strict):
     """``GET /calendar/deadline``."""
 

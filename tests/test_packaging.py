@@ -349,6 +349,9 @@ def test_zip_is_small_enough_and_holds_the_app(dist: Path) -> None:
     assert zip_path.stat().st_size < LAMBDA_ZIP_LIMIT
     names = set(zipfile.ZipFile(zip_path).namelist())
     assert {"app.py", "functions/__init__.py", "functions/app.py", "shared/__init__.py"} <= names
+    # The web console's pages and assets are package data: the API function serves them from the zip.
+    console = {"shared/console/layout.html", "shared/console/static/console.js", "shared/console/static/console.css"}
+    assert console | {f"shared/console/pages/{p}.html" for p in ("login", "department", "public")} <= names
     # Bytecode only as the build compiled it: for the runtime's interpreter, each beside its source (no stale caches).
     cached = [n for n in names if n.startswith(("functions/", "shared/")) and "__pycache__" in n]
     for pyc in cached:

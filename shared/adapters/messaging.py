@@ -64,6 +64,13 @@ class Objects:
             keys += [o["Key"] for o in page.get("Contents", [])]
         return keys
 
+    def list_modified(self, bucket: str, prefix: str) -> list[tuple[str, datetime]]:
+        """Keys under a prefix with their last-modified instants."""
+        found: list[tuple[str, datetime]] = []
+        for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            found += [(o["Key"], o["LastModified"]) for o in page.get("Contents", [])]
+        return found
+
     def delete_prefix(self, bucket: str, prefix: str) -> None:
         keys = self.list_keys(bucket, prefix)
         for start in range(0, len(keys), 1000):

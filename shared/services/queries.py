@@ -14,12 +14,13 @@ from typing import Any
 from pydantic import BaseModel, field_validator
 
 from shared.auditchain import ENTRY_FIELDS
+from shared.auth import Principal
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
 from shared.evidence import build_bundle
 from shared.exports import excel_safe
 from shared.ledger import LedgerEntry
 from shared.monitoring import BreachKind
-from shared.regions import city_of, in_jurisdiction, region_level
+from shared.regions import city_of, in_jurisdiction, region_level, region_name
 from shared.services.context import Deps
 from shared.services.intake import receipt_key_of
 from shared.timeutil import local_date, parse_iso_utc, utc_now
@@ -265,6 +266,13 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
     pub_on_time = [e for e in published if local_date(e.published_at) <= e.publish_due]  # type: ignore[arg-type]
     attributed = [e for e in collected if e.attribution is not None and e.attribution.publishable]
 
+    # Rows of the month's upload receipts (the same items a bulletin's 合规率 counts).
+    uploads = deps.tables.control.table.query(
+        "pk = :p AND sk BETWEEN :a AND :b", {":p": f"UPLOADS#{code}", ":a": start.isoformat(), ":b": f"{end}"}
+    )
+    rows_read = sum(int(u["read"]) for u in uploads)
+    rows_rejected = sum(int(u["rejected"]) for u in uploads)
+
     def rate(part: int, whole: int) -> float | None:
         return round(part / whole, 4) if whole else None
 
@@ -284,7 +292,26 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
         "publication_on_time_rate": rate(len(pub_on_time), len(published)),  # 公示及时率 (20 working days)
         "attributed": len(attributed),
         "attribution_rate": rate(len(attributed), len(collected)),  # 记名率
+        "rows_read": rows_read,
+        "rows_rejected": rows_rejected,
+        "compliance_rate": rate(rows_read - rows_rejected, rows_read),  # 合规率 (rows passing validation)
         "clocks": {"collect_days": COLLECT_DAYS if not dept.is_regulator else None, "publish_days": PUBLISH_DAYS},
+        "pending": [_pending(e) for e in entries if not e.collected or e.published_at is None],
+    }
+
+
+def _pending(e: LedgerEntry) -> dict[str, Any]:
+    """A record still waiting: to be collected (known from a production ledger) or to be published; its due date."""
+    due = e.collect_due if not e.collected else e.publish_due
+    return {
+        "record_id": e.record_id,
+        "category": e.category.value,
+        "doc_no": e.doc_no,
+        "subject_name": e.subject_name,
+        "production_date": e.production_date.isoformat(),
+        "waiting_for": "collection" if not e.collected else "publication",
+        "due": due.isoformat() if due else None,
+        "held": e.held,
     }
 
 
@@ -310,3 +337,16 @@ def held_queue(deps: Deps) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda r: (r["publish_due"], r["record_id"]))
     return out
+
+
+def caller(principal: Principal, deps: Deps) -> dict[str, Any]:
+    """Who the caller is, for display (the console's header): role, jurisdiction, department and their names."""
+    dept = deps.tables.registry.department(principal.department) if principal.department else None
+    return {
+        "role": principal.role.value,
+        "region": principal.region,
+        "region_name": region_name(principal.region),
+        "department": principal.department,
+        "department_name": dept.name if dept else None,
+        "expires_at": principal.exp,
+    }
