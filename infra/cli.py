@@ -198,26 +198,43 @@ def put_upload(
     deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
 ) -> str:
     """Put one file into the intake bucket the way a department's system would."""
+    return send_upload(deps, data, department, category, name, collected_at)[0]
+
+
+def send_upload(
+    deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
+) -> tuple[str, str]:
+    """Put one file into the intake bucket; returns its key and the id of this very upload (this arrival)."""
     from shared.adapters.aws import client
+    from shared.adapters.messaging import version_id_of
+    from shared.services.intake import arrival_of, upload_id_of
 
     key = f"incoming/{department}/{category}/{name}"
     metadata = {"department": department}
     if collected_at:
         metadata["collected-at"] = collected_at
-    client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=data, Metadata=metadata)
-    return key
+    bucket = deps.settings.intake_bucket
+    put = client("s3").put_object(Bucket=bucket, Key=key, Body=data, Metadata=metadata)
+    info = deps.objects.head(bucket, key, version_id_of(put.get("VersionId")))
+    if info is None:
+        raise CliError(f"上传的文件不存在：{key}")
+    return key, upload_id_of(bucket, key, arrival_of(info))
 
 
-def wait_receipt(deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False) -> dict[str, Any]:
-    """Wait for the receipt of *this* version of an upload (an older receipt of the same file name does not
-    count), showing how many rows the intake function has handled so far."""
-    from shared.services.intake import receipt_key_of, upload_id_of
+def wait_receipt(
+    deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False, upload_id: str | None = None
+) -> dict[str, Any]:
+    """Wait for the receipt of *this* upload (``upload_id``, else the key's current version); an older receipt of
+    the same file name does not count. Shows how many rows the intake function has handled so far."""
+    from shared.services.intake import arrival_of, receipt_key_of, upload_id_of
 
     bucket = deps.settings.intake_bucket
-    info = deps.objects.head(bucket, upload_key)
-    if info is None:
-        raise CliError(f"上传的文件不存在：{upload_key}")
-    uid = upload_id_of(bucket, upload_key, info.etag)
+    if upload_id is None:
+        info = deps.objects.head(bucket, upload_key)
+        if info is None:
+            raise CliError(f"上传的文件不存在：{upload_key}")
+        upload_id = upload_id_of(bucket, upload_key, arrival_of(info))
+    uid = upload_id
     key = receipt_key_of(upload_key)
     deadline = time.monotonic() + timeout
     shown = ""
@@ -243,11 +260,11 @@ def upload(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"文件不存在：{path}")
-    key = put_upload(deps, path.read_bytes(), args.department, args.category, path.name, args.collected_at)
+    key, uid = send_upload(deps, path.read_bytes(), args.department, args.category, path.name, args.collected_at)
     print(f"uploaded s3://{deps.settings.intake_bucket}/{key}")
     if args.no_wait:
         return 0
-    receipt = wait_receipt(deps, key)
+    receipt = wait_receipt(deps, key, upload_id=uid)
     print(receipt.get("message", ""))
     _print_json(receipt.get("counts", {}))
     if receipt.get("rejects_key"):
