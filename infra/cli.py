@@ -21,6 +21,7 @@ from typing import Any
 
 STATE_FILE = Path(os.environ.get("GUIJI_STATE", ".guiji/local.json"))
 JOBS = ("scan", "publish", "notify", "bulletin")
+DOWN_TIMEOUT = 300.0  # seconds `local down` waits for the batch in hand (a 50,000-row chunk) and the save
 
 
 class CliError(Exception):
@@ -37,6 +38,13 @@ def _state() -> dict[str, Any] | None:
 
 
 def _alive(pid: int) -> bool:
+    try:
+        # A stack started by this very process (``guiji demo --down``, tests) stays a zombie until reaped, and a
+        # zombie still answers signal 0: reap it, or ``local down`` would wait for a process that has exited.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: its parent reaps it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,15 +83,25 @@ def _print_json(value: Any) -> None:
 # --- local stack ---------------------------------------------------------------------------------------------
 
 
+def data_dir_of(args: argparse.Namespace) -> Path | None:
+    """Where ``local up`` keeps the stack's data: ``--data DIR``, none with ``--no-data``, else next to the state."""
+    if getattr(args, "no_data", False):
+        return None
+    given = getattr(args, "data", None)
+    return Path(given) if given else STATE_FILE.parent / "data"
+
+
 def local_up(args: argparse.Namespace) -> int:
     state = _state()
     if state is None:
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
         STATE_FILE.unlink(missing_ok=True)
         log = STATE_FILE.with_suffix(".log")
+        data = data_dir_of(args)
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "infra.localrun", "serve", "--state", str(STATE_FILE)],
+                [sys.executable, "-m", "infra.localrun", "serve", "--state", str(STATE_FILE)]
+                + (["--data", str(data)] if data is not None else []),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -114,26 +132,37 @@ def local_up(args: argparse.Namespace) -> int:
     print(f"intake queue  {env['INTAKE_QUEUE_URL']}")
     print(f"notices topic {env['NOTICES_TOPIC_ARN']}")
     print(f"state file    {STATE_FILE}  (pid {state['pid']})")
+    print(f"data          {state.get('data_dir') or 'memory only (lost when the stack stops)'}")
     print(f"try: aws --endpoint-url {state['endpoint']} s3 ls s3://{env['INTAKE_BUCKET']}/")
     return 0
 
 
 def local_down(args: argparse.Namespace) -> int:
+    """Ask the stack to stop after the message it is handling, save its data, and wait for it (bounded)."""
     state = _state()
     if state is None:
         print("local stack is not running")
         STATE_FILE.unlink(missing_ok=True)
         return 0
     pid = int(state["pid"])
+    timeout = float(getattr(args, "timeout", DOWN_TIMEOUT))
     os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
-        if not _alive(pid):
-            break
+    print(f"stopping the local stack after its current batch (up to {timeout:g} s) …", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    else:
+    if _alive(pid):
         os.kill(pid, signal.SIGKILL)
+        print(
+            f"the local stack did not stop within {timeout:g} s and was killed: what changed since it started was"
+            " not saved (a data directory keeps what the previous clean stop saved)",
+            file=sys.stderr,
+        )
+        STATE_FILE.unlink(missing_ok=True)
+        return 1
     STATE_FILE.unlink(missing_ok=True)
-    print(f"local stack stopped (pid {pid})")
+    saved = f", data saved in {state['data_dir']}" if state.get("data_dir") else ""
+    print(f"local stack stopped (pid {pid}){saved}")
     return 0
 
 
@@ -435,7 +464,7 @@ def calendar_load(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from infra.demo import run_demo
 
-    local_up(args)
+    local_up(argparse.Namespace(no_data=True))  # a stack the demo starts is a throwaway one (nothing restored or saved)
     _connect()
     return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down)
 
@@ -455,8 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     local = sub.add_parser("local", help="the embedded local stack").add_subparsers(dest="local_cmd", required=True)
-    local.add_parser("up", help="start moto server, provision, serve the API").set_defaults(func=local_up)
-    local.add_parser("down", help="stop the local stack").set_defaults(func=local_down)
+    p = local.add_parser("up", help="start moto server, provision, serve the API (data kept across restarts)")
+    p.add_argument("--data", help="data directory (default: data/ next to the state file)")
+    p.add_argument("--no-data", action="store_true", help="keep everything in memory only")
+    p.set_defaults(func=local_up)
+    p = local.add_parser("down", help="stop the local stack after its current batch, saving its data")
+    p.add_argument("--timeout", type=float, default=DOWN_TIMEOUT, help="seconds to wait before killing it")
+    p.set_defaults(func=local_down)
     p = local.add_parser("token", help="issue an API access token (Authorization: Bearer …)")
     p.add_argument("--role", required=True, choices=["department", "regulator", "supervisor", "auditor"])
     p.add_argument("--region", default="350000", help="jurisdiction (region code); the province sees all")
