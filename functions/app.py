@@ -47,7 +47,9 @@ def _idempotency() -> IdempotencyConfig:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     # Built on first use, not at import: the table name comes from the environment (serverless.md pitfall 10).
-    return IdempotencyConfig(event_key_jmespath="[bucket, key, etag, chunk]", expires_after_seconds=7 * 24 * 3600)
+    # One upload is one arrival of a key (its S3 version), not its content: the same file uploaded again after a
+    # correction must be processed again; a redelivered message of the same arrival must not.
+    return IdempotencyConfig(event_key_jmespath="[bucket, key, arrival, chunk]", expires_after_seconds=7 * 24 * 3600)
 
 
 @cache
@@ -82,7 +84,7 @@ def _process_batch(event: SQSEvent, record_handler: Any) -> dict[str, Any]:
 
 
 def _intake_record(record: SQSRecord) -> None:
-    for ref in intake.parse_message(record.body):
+    for ref in intake.pinned_refs(record.body, get_deps()):
         _process_chunk()(ref=ref.model_dump())
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 STATE_FILE = Path(os.environ.get("GUIJI_STATE", ".guiji/local.json"))
 JOBS = ("scan", "publish", "notify", "bulletin")
+DOWN_TIMEOUT = 300.0  # seconds `local down` waits for the batch in hand (a 50,000-row chunk) and the save
 
 
 class CliError(Exception):
@@ -37,6 +38,13 @@ def _state() -> dict[str, Any] | None:
 
 
 def _alive(pid: int) -> bool:
+    try:
+        # A stack started by this very process (``guiji demo --down``, tests) stays a zombie until reaped, and a
+        # zombie still answers signal 0: reap it, or ``local down`` would wait for a process that has exited.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: its parent reaps it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,15 +83,25 @@ def _print_json(value: Any) -> None:
 # --- local stack ---------------------------------------------------------------------------------------------
 
 
+def data_dir_of(args: argparse.Namespace) -> Path | None:
+    """Where ``local up`` keeps the stack's data: ``--data DIR``, none with ``--no-data``, else next to the state."""
+    if getattr(args, "no_data", False):
+        return None
+    given = getattr(args, "data", None)
+    return Path(given) if given else STATE_FILE.parent / "data"
+
+
 def local_up(args: argparse.Namespace) -> int:
     state = _state()
     if state is None:
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
         STATE_FILE.unlink(missing_ok=True)
         log = STATE_FILE.with_suffix(".log")
+        data = data_dir_of(args)
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "infra.localrun", "serve", "--state", str(STATE_FILE)],
+                [sys.executable, "-m", "infra.localrun", "serve", "--state", str(STATE_FILE)]
+                + (["--data", str(data)] if data is not None else []),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -115,6 +133,7 @@ def local_up(args: argparse.Namespace) -> int:
     print(f"intake queue  {env['INTAKE_QUEUE_URL']}")
     print(f"notices topic {env['NOTICES_TOPIC_ARN']}")
     print(f"state file    {STATE_FILE}  (pid {state['pid']})")
+    print(f"data          {state.get('data_dir') or 'memory only (lost when the stack stops)'}")
     print(f"try: aws --endpoint-url {state['endpoint']} s3 ls s3://{env['INTAKE_BUCKET']}/")
     return 0
 
@@ -125,21 +144,31 @@ def console_url(state: dict[str, Any]) -> str:
 
 
 def local_down(args: argparse.Namespace) -> int:
+    """Ask the stack to stop after the message it is handling, save its data, and wait for it (bounded)."""
     state = _state()
     if state is None:
         print("local stack is not running")
         STATE_FILE.unlink(missing_ok=True)
         return 0
     pid = int(state["pid"])
+    timeout = float(getattr(args, "timeout", DOWN_TIMEOUT))
     os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
-        if not _alive(pid):
-            break
+    print(f"stopping the local stack after its current batch (up to {timeout:g} s) …", file=sys.stderr, flush=True)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    else:
+    if _alive(pid):
         os.kill(pid, signal.SIGKILL)
+        print(
+            f"the local stack did not stop within {timeout:g} s and was killed: what changed since it started was"
+            " not saved (a data directory keeps what the previous clean stop saved)",
+            file=sys.stderr,
+        )
+        STATE_FILE.unlink(missing_ok=True)
+        return 1
     STATE_FILE.unlink(missing_ok=True)
-    print(f"local stack stopped (pid {pid})")
+    saved = f", data saved in {state['data_dir']}" if state.get("data_dir") else ""
+    print(f"local stack stopped (pid {pid}){saved}")
     return 0
 
 
@@ -222,27 +251,43 @@ def registry_load(args: argparse.Namespace) -> int:
 def put_upload(
     deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
 ) -> str:
-    """Put one file into the intake bucket the way a department's system would: with that department's upload
-    identity on the local stack (an uploader-role session), with the environment's credentials elsewhere."""
+    """Put one file into the intake bucket the way a department's system would."""
+    return send_upload(deps, data, department, category, name, collected_at)[0]
+
+
+def send_upload(
+    deps: Any, data: bytes, department: str, category: str, name: str, collected_at: str | None = None
+) -> tuple[str, str]:
+    """Put one file into the intake bucket with that department's upload identity on the local stack (an
+    uploader-role session), with the environment's credentials elsewhere; returns its key and the id of this
+    very upload (this arrival)."""
     from infra.localrun import department_identity
     from shared.adapters.aws import acting_as, client
+    from shared.adapters.messaging import version_id_of
+    from shared.services.intake import arrival_of, upload_id_of
 
     key = f"incoming/{department}/{category}/{name}"
     metadata = {"collected-at": collected_at} if collected_at else {}
+    bucket = deps.settings.intake_bucket
     with acting_as(department_identity(department)):
-        client("s3").put_object(Bucket=deps.settings.intake_bucket, Key=key, Body=data, Metadata=metadata)
-    return key
+        put = client("s3").put_object(Bucket=bucket, Key=key, Body=data, Metadata=metadata)
+    info = deps.objects.head(bucket, key, version_id_of(put.get("VersionId")))
+    if info is None:
+        raise CliError(f"上传的文件不存在：{key}")
+    return key, upload_id_of(bucket, key, arrival_of(info))
 
 
-def wait_receipt(deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False) -> dict[str, Any]:
-    """Wait for the receipt of *this* version of an upload (an older receipt of the same file name does not
-    count), showing how many rows the intake function has handled so far."""
+def wait_receipt(
+    deps: Any, upload_key: str, timeout: float = 3600, *, quiet: bool = False, upload_id: str | None = None
+) -> dict[str, Any]:
+    """Wait for the receipt of *this* upload (``upload_id``, else the key's current version); an older receipt of
+    the same file name does not count. Shows how many rows the intake function has handled so far."""
     from shared.services.uploads import status
 
     deadline = time.monotonic() + timeout
     shown = ""
     while time.monotonic() < deadline:
-        now = status(upload_key, deps)
+        now = status(upload_key, deps, upload_id)
         if now["state"] == "missing":
             raise CliError(f"上传的文件不存在：{upload_key}")
         if now["state"] == "done":
@@ -265,11 +310,11 @@ def upload(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"文件不存在：{path}")
-    key = put_upload(deps, path.read_bytes(), args.department, args.category, path.name, args.collected_at)
+    key, uid = send_upload(deps, path.read_bytes(), args.department, args.category, path.name, args.collected_at)
     print(f"uploaded s3://{deps.settings.intake_bucket}/{key}")
     if args.no_wait:
         return 0
-    receipt = wait_receipt(deps, key)
+    receipt = wait_receipt(deps, key, upload_id=uid)
     print(receipt.get("message", ""))
     _print_json(receipt.get("counts", {}))
     if receipt.get("rejects_key"):
@@ -476,7 +521,7 @@ def calendar_load(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from infra.demo import run_demo
 
-    local_up(args)
+    local_up(argparse.Namespace(no_data=True))  # a stack the demo starts is a throwaway one (nothing restored or saved)
     state = _connect()
     url = console_url(state) if state else None
     return run_demo(rows_per_file=args.rows, subjects=args.subjects, keep=not args.down, console=url)
@@ -497,8 +542,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     local = sub.add_parser("local", help="the embedded local stack").add_subparsers(dest="local_cmd", required=True)
-    local.add_parser("up", help="start moto server, provision, serve the API").set_defaults(func=local_up)
-    local.add_parser("down", help="stop the local stack").set_defaults(func=local_down)
+    p = local.add_parser("up", help="start moto server, provision, serve the API (data kept across restarts)")
+    p.add_argument("--data", help="data directory (default: data/ next to the state file)")
+    p.add_argument("--no-data", action="store_true", help="keep everything in memory only")
+    p.set_defaults(func=local_up)
+    p = local.add_parser("down", help="stop the local stack after its current batch, saving its data")
+    p.add_argument("--timeout", type=float, default=DOWN_TIMEOUT, help="seconds to wait before killing it")
+    p.set_defaults(func=local_down)
     p = local.add_parser("token", help="issue an API access token (Authorization: Bearer …)")
     p.add_argument("--role", required=True, choices=["department", "regulator", "supervisor", "auditor"])
     p.add_argument("--region", default="350000", help="jurisdiction (region code); the province sees all")

@@ -8,7 +8,9 @@
   exactly as Lambda's SQS event source would (moto cannot run Lambda functions without Docker);
 * the HTTP API (the Chalice app's routes through ``chalice.local.LocalGateway``) on another free port, with the
   web console under ``/console``;
-* a state file with the endpoints and resource names, read by the other ``guiji`` commands.
+* a state file with the endpoints and resource names, read by the other ``guiji`` commands;
+* with ``--data DIR``, the stack's data restored from DIR at start and saved to it on a clean stop
+  (:mod:`infra.snapshot`). SIGTERM/SIGINT stop it after the message being handled.
 """
 
 from __future__ import annotations
@@ -650,16 +652,32 @@ def provision_enforced(endpoint: str) -> dict[str, str]:
     return env
 
 
-def serve(state_file: Path) -> int:
-    """Run the local stack until SIGTERM."""
+def serve(state_file: Path, data_dir: Path | None = None) -> int:
+    """Run the local stack until SIGTERM/SIGINT; then finish the message in hand, save the data and exit.
+
+    With ``data_dir`` the stack's data is restored from it at start and saved to it on a clean stop
+    (:mod:`infra.snapshot`).
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log = logging.getLogger("guiji.local")
     server, env = start_stack()
-    api_port = free_port()
-    api = serve_api(api_port)
-    intake = Poller(env["INTAKE_QUEUE_URL"], "intake_upload")
     import boto3
 
     dlq_url = boto3.client("sqs").get_queue_url(QueueName=_dlq_name(env["INTAKE_QUEUE_URL"]))["QueueUrl"]
+    queue_urls = [env["INTAKE_QUEUE_URL"], dlq_url, env["GUIJI_INBOX_QUEUE_URL"]]
+    if data_dir is not None:
+        from infra.snapshot import SnapshotError, restore
+
+        try:
+            restored = restore(env, queue_urls, data_dir)
+        except SnapshotError as exc:
+            log.error("cannot restore the saved data: %s (move %s away to start empty)", exc, data_dir)
+            server.stop()
+            return 1
+        log.info("data directory %s: %s", data_dir, f"restored {restored}" if restored else "empty, starting fresh")
+    api_port = free_port()
+    api = serve_api(api_port)
+    intake = Poller(env["INTAKE_QUEUE_URL"], "intake_upload")
     dead = Poller(dlq_url, "intake_dead_letter")
     state = {
         "pid": os.getpid(),
@@ -667,6 +685,7 @@ def serve(state_file: Path) -> int:
         "api_url": f"http://127.0.0.1:{api_port}",
         "console_url": f"http://127.0.0.1:{api_port}/console/login",
         "region": LOCAL_REGION,
+        "data_dir": str(data_dir) if data_dir is not None else None,
         "env": env,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -675,20 +694,32 @@ def serve(state_file: Path) -> int:
     tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
     tmp.replace(state_file)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    log = logging.getLogger("guiji.local")
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        # Only a flag: the message in hand is finished (or, if the process is killed, redelivered), never cut.
+        if not stop.is_set():
+            log.info("signal %s: stopping after the current batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     log.info("local stack ready: %s", json.dumps({k: v for k, v in state.items() if k != "env"}))
     while not stop.is_set():
         try:
-            busy = intake.poll_once(wait=1) + dead.poll_once(wait=0)
+            busy = intake.poll_once(wait=0)  # no long poll: a stop request must not pick up one more message
+            busy += 0 if stop.is_set() else dead.poll_once(wait=0)
         except Exception:  # noqa: BLE001 - keep the stack up; the message is retried
             log.exception("poller error")
             busy = 0
         if not busy:
-            stop.wait(0.1)
+            stop.wait(0.2)
     api.shutdown()
+    if data_dir is not None:
+        from infra.snapshot import save
+
+        log.info("data saved to %s: %s", data_dir, save(env, queue_urls, data_dir))
     server.stop()
+    log.info("local stack stopped")
     return 0
 
 
@@ -705,8 +736,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("serve")
     p.add_argument("--state", type=Path, required=True)
+    p.add_argument("--data", type=Path, help="restore from / save to this directory (default: memory only)")
     args = parser.parse_args(argv)
-    return serve(args.state)
+    return serve(args.state, args.data)
 
 
 if __name__ == "__main__":

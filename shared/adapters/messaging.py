@@ -19,14 +19,21 @@ class ObjectInfo:
     etag: str
     last_modified: datetime
     metadata: dict[str, str]
+    version_id: str = ""  # the S3 object version; "" in a bucket that never had versioning enabled
+
+
+def version_id_of(value: Any) -> str:
+    """An S3 version id; "null" (an object written while versioning was off or suspended) names no version."""
+    return "" if value in (None, "", "null") else str(value)
 
 
 class Objects:
     """S3 access for uploads, receipts and reports."""
 
-    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+    def head(self, bucket: str, key: str, version_id: str = "") -> ObjectInfo | None:
+        """An object's facts: its current version, or the given one."""
         try:
-            resp = client("s3").head_object(Bucket=bucket, Key=key)
+            resp = client("s3").head_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}))
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -36,11 +43,13 @@ class Objects:
             etag=str(resp["ETag"]).strip('"'),
             last_modified=resp["LastModified"],
             metadata={k.lower(): v for k, v in resp.get("Metadata", {}).items()},
+            version_id=version_id_of(resp.get("VersionId")),
         )
 
-    def download(self, bucket: str, key: str, path: Path) -> None:
-        """Stream an object to a local file (bounded memory)."""
-        client("s3").download_file(bucket, key, str(path))
+    def download(self, bucket: str, key: str, path: Path, version_id: str = "") -> None:
+        """Stream an object (its current version, or the given one) to a local file (bounded memory)."""
+        extra = {"VersionId": version_id} if version_id else None
+        client("s3").download_file(bucket, key, str(path), ExtraArgs=extra)
 
     def get_bytes(self, bucket: str, key: str) -> bytes | None:
         try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -484,11 +485,19 @@ class ControlStore:
 BREACH_KEYS = ("breach_id", "record_id", "kind", "status", "due", "region_code", "department")
 
 
+class BreachConflictError(Exception):
+    """A breach changed since it was read: re-read it and re-apply the change."""
+
+
 class BreachStore:
     """Durable breach records: opened by a scan (or at upload/publication), kept after they close.
 
     Like :class:`RecordStore`, walks over many breaches skip an item that lacks what a breach must carry and keep
     its key in :attr:`quarantined`.
+
+    Every write is conditional on the item's ``version`` (incremented by each write), so two writers that read the
+    same state cannot overwrite each other's change (an acknowledgement racing the scan, issue 7 item 5). A breach
+    read before versions existed, or one never stored, counts as version 0.
     """
 
     def __init__(self, table: Table) -> None:
@@ -532,11 +541,38 @@ class BreachStore:
         found = self.table.batch_get((f"BR#{b}", "CUR") for b in breach_ids)
         return {i["breach_id"]: i for i in self._readable(found.values())}
 
-    def put_many(self, breaches: Iterable[Item]) -> int:
-        return self.table.batch_write(self.to_item(b) for b in breaches)
+    def put(self, breach: Item) -> Item:
+        """Write a breach read at ``breach["version"]`` (absent: new) as the next version; returns what was stored.
 
-    def put(self, breach: Item, *, condition: str | None = None, values: Item | None = None) -> None:
-        self.table.put(self.to_item(breach), condition=condition, values=values)
+        Raises :class:`BreachConflictError` when another writer stored a version in between.
+        """
+        expected = int(breach.get("version") or 0)
+        item = self.to_item({**breach, "version": expected + 1})
+        try:
+            if expected == 0:
+                self.table.put(item, condition="attribute_not_exists(version)")
+            else:
+                self.table.put(item, condition="version = :v", values={":v": expected})
+        except ConditionFailedError as exc:
+            raise BreachConflictError(breach["breach_id"]) from exc
+        return item
+
+    def put_many(self, breaches: Iterable[Item]) -> tuple[list[Item], set[str]]:
+        """Conditional writes of many breaches (a few in flight); returns (stored items, ids that conflicted)."""
+        todo = list(breaches)
+
+        def put(breach: Item) -> Item | str:
+            try:
+                return self.put(breach)
+            except BreachConflictError:
+                return str(breach["breach_id"])
+
+        if len(todo) <= 1:
+            results = [put(b) for b in todo]
+        else:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                results = list(pool.map(put, todo))
+        return [r for r in results if not isinstance(r, str)], {r for r in results if isinstance(r, str)}
 
     def active(self) -> Iterator[Item]:
         """Open breaches and unannounced ones (sparse index: reads grow with those only, never the whole table)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import random
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from shared.adapters.store import AuditLog
+from shared.adapters.store import AuditLog, BreachConflictError
 from shared.auditchain import GENESIS
 from shared.ledger import LedgerEntry
 from shared.monitoring import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
@@ -78,6 +81,91 @@ def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: s
     }
 
 
+@dataclass
+class BreachEdit:
+    """A change to one breach: its new state and, unless it is only the age moving on, an audit event."""
+
+    breach: dict[str, Any]
+    event: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+Change = Callable[[dict[str, Any] | None], BreachEdit | None]
+ATTEMPTS = 12
+
+
+class BreachBusyError(Exception):
+    """A breach kept changing under a writer, or its stream holds an entry no breach state records."""
+
+
+def change_breach(breach_id: str, change: Change, deps: Deps, *, actor: str, at: datetime) -> dict[str, Any] | None:
+    """Read a breach, apply ``change`` to it, audit and store the result; on a conflict re-read and re-apply.
+
+    ``change`` gets the current breach (None if there is none) and returns the edit, or None when there is
+    nothing (left) to do. ``at`` stamps the audit entry, so that a retry after a lost breach write reproduces the
+    entry it already appended (a replay) instead of clashing with it.
+    """
+    for attempt in range(ATTEMPTS):
+        current = deps.tables.breaches.get(breach_id)
+        edit = change(copy.deepcopy(current) if current is not None else None)
+        if edit is None:
+            return current
+        if edit.event is not None:
+            item = _audit(edit.breach, edit.event, actor, edit.detail, at=at)
+            if deps.tables.audit.append_many([item], tolerate_races=True):
+                _pause(attempt)  # another writer holds this position of the stream; its breach write follows
+                continue
+        try:
+            return deps.tables.breaches.put(edit.breach)
+        except BreachConflictError:
+            continue
+    raise BreachBusyError(f"违规记录 {breach_id} 正在被其他操作修改，请稍后重试")
+
+
+def change_breaches(
+    edits: dict[str, BreachEdit], retry: Callable[[str], Change], deps: Deps, *, actor: str, at: datetime
+) -> dict[str, dict[str, Any] | None]:
+    """Apply prepared edits in bulk; those that raced another writer are re-read and re-applied one by one.
+
+    Returns the stored state of every breach (None where the re-applied change found nothing to do).
+    """
+    audits = [_audit(e.breach, e.event, actor, e.detail, at=at) for e in edits.values() if e.event is not None]
+    lost = deps.tables.audit.append_many(audits, tolerate_races=True) if audits else set()
+    stored, conflicts = deps.tables.breaches.put_many(e.breach for bid, e in edits.items() if f"BR#{bid}" not in lost)
+    result: dict[str, dict[str, Any] | None] = {s["breach_id"]: s for s in stored}
+    for bid in edits:
+        if bid in conflicts or f"BR#{bid}" in lost:
+            result[bid] = change_breach(bid, retry(bid), deps, actor=actor, at=at)
+    return result
+
+
+def _pause(attempt: int) -> None:
+    time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
+
+
+def _apply_finding(
+    old: dict[str, Any] | None, f: Finding, entry: LedgerEntry | None, as_of: date, version: str
+) -> tuple[BreachEdit, str] | None:
+    """The edit a finding makes to a breach and which change it is (opened, closed, updated, or '' for age)."""
+    detail = {"finding": f.model_dump(mode="json"), "as_of": as_of.isoformat()}
+    if old is None:
+        if entry is None or not (f.is_open or f.kind in LATE_KINDS):
+            return None  # a closed overdue finding only closes a breach someone saw open; it never creates one
+        breach = _new_breach(f, entry, as_of, version)
+        return BreachEdit(breach, "breach_opened" if f.is_open else "breach_recorded", detail), "opened"
+    update = _state(f, version)
+    if all(old.get(k) == v for k, v in update.items()):
+        return None
+    breach = {**old, **update}
+    if old.get("status") == "open" and not f.is_open:
+        breach["closed_at"] = iso_utc(utc_now())
+        return BreachEdit(breach, "breach_closed", detail), "closed"
+    if old.get("due") != update["due"] or old.get("calendar_version") != version:
+        return BreachEdit(breach, "breach_recomputed", detail), "updated"
+    # Only the age moved on: no audit entry for a breach growing one day older.
+    return BreachEdit(breach), ""
+
+
 def apply_findings(
     findings: Iterable[Finding],
     entries: dict[str, LedgerEntry],
@@ -87,59 +175,47 @@ def apply_findings(
     actor: str,
     existing: dict[str, dict[str, Any]] | None = None,
 ) -> BreachChanges:
-    """Create or update breach records for findings; idempotent for the same inputs."""
-    findings = list(findings)
-    if not findings:
+    """Create or update breach records for findings; idempotent for the same inputs, safe against racing writers."""
+    by_breach = {f.breach_id: f for f in findings}
+    if not by_breach:
         return BreachChanges()
-    current = existing if existing is not None else deps.tables.breaches.get_many(f.breach_id for f in findings)
-    # A closed overdue finding only closes a breach someone saw open; it never creates one.
-    findings = [f for f in findings if f.is_open or f.kind in LATE_KINDS or f.breach_id in current]
+    current = existing if existing is not None else deps.tables.breaches.get_many(by_breach)
     version = deps.calendar.version
+    kinds: dict[str, str] = {}
+    edits: dict[str, BreachEdit] = {}
+    for bid, f in by_breach.items():
+        applied = _apply_finding(current.get(bid), f, entries.get(f.record_id), as_of, version)
+        if applied is not None:
+            edits[bid], kinds[bid] = applied
+
+    def retry(bid: str) -> Change:
+        f = by_breach[bid]
+
+        def change(old: dict[str, Any] | None) -> BreachEdit | None:
+            applied = _apply_finding(old, f, entries.get(f.record_id), as_of, version)
+            kinds.pop(bid, None)
+            if applied is None:
+                return None
+            kinds[bid] = applied[1]
+            return applied[0]
+
+        return change
+
+    stored = change_breaches(edits, retry, deps, actor=actor, at=utc_now())
     changes = BreachChanges()
-    writes: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
-    for f in findings:
-        old = current.get(f.breach_id)
-        if old is None:
-            breach = _new_breach(f, entries[f.record_id], as_of, version)
-            event = "breach_opened" if f.is_open else "breach_recorded"
-            changes.opened.append(breach)
-        else:
-            update = _state(f, version)
-            if all(old.get(k) == v for k, v in update.items()):
-                continue
-            breach = {**old, **update}
-            if old.get("status") == "open" and not f.is_open:
-                breach["closed_at"] = iso_utc(utc_now())
-                event = "breach_closed"
-                changes.closed.append(breach)
-            elif old.get("due") != update["due"] or old.get("calendar_version") != version:
-                event = "breach_recomputed"
-                changes.updated.append(breach)
-            else:
-                # Only the age moved on: no audit entry for a breach growing one day older.
-                writes.append(breach)
-                continue
-        item = _audit(breach, event, actor, {"finding": f.model_dump(mode="json"), "as_of": as_of.isoformat()})
-        audits.append(item)
-        writes.append(breach)
-    # Two scans racing over the same breach: whoever appended its audit entry first owns the change.
-    lost = deps.tables.audit.append_many(audits, tolerate_races=True) if audits else set()
-    if lost:
-        writes = [b for b in writes if f"BR#{b['breach_id']}" not in lost]
-        changes.opened = [b for b in changes.opened if f"BR#{b['breach_id']}" not in lost]
-        changes.closed = [b for b in changes.closed if f"BR#{b['breach_id']}" not in lost]
-        changes.updated = [b for b in changes.updated if f"BR#{b['breach_id']}" not in lost]
-    if writes:
-        deps.tables.breaches.put_many(writes)
+    for bid, breach in stored.items():
+        if breach is not None and kinds.get(bid):
+            getattr(changes, kinds[bid]).append(breach)
     return changes
 
 
-def _audit(breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any]) -> dict[str, Any]:
+def _audit(
+    breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any], *, at: datetime | None = None
+) -> dict[str, Any]:
     """Prepare the next audit entry of a breach's stream and move the breach's head to it."""
     seq = int(breach.get("audit_seq", 0)) + 1
     item = AuditLog.make_item(
-        f"BR#{breach['breach_id']}", seq, breach.get("audit_head") or GENESIS, event, actor, detail
+        f"BR#{breach['breach_id']}", seq, breach.get("audit_head") or GENESIS, event, actor, detail, at
     )
     breach["audit_seq"], breach["audit_head"] = seq, item["hash"]
     return item

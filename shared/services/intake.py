@@ -26,7 +26,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
-from shared.adapters.messaging import ObjectInfo
+from shared.adapters.messaging import ObjectInfo, version_id_of
 from shared.adapters.store import AuditLog
 from shared.attribution import attribute
 from shared.auditchain import GENESIS
@@ -60,11 +60,18 @@ WORK_PREFIX = "work/"
 
 
 class UploadRef(BaseModel):
-    """One object to process, from an S3 event record or a continuation message."""
+    """One object to process, from an S3 event record or a continuation message.
+
+    An upload is one *arrival* of a key, not its content: re-uploading an earlier file after a correction is a new
+    upload (issue 7 item 6). ``version_id`` is the S3 object version to read; ``arrival`` identifies the upload
+    (the version id, or in an unversioned bucket the ETag and creation instant, see :func:`arrival_of`).
+    """
 
     bucket: str
     key: str
     etag: str = ""
+    version_id: str = ""
+    arrival: str = ""
     chunk: int = 0
     start_row: int = 0  # data rows already handled by earlier chunks
     # Who wrote the object: the S3 event's userIdentity.principalId, set by AWS from the request's credentials
@@ -92,8 +99,28 @@ def parse_message(body: str) -> list[UploadRef]:
                 key=unquote_plus(s3.get("object", {}).get("key", "")),
                 etag=str(s3.get("object", {}).get("eTag", "")).strip('"'),
                 uploader=str((record.get("userIdentity") or {}).get("principalId", "")),
+                version_id=version_id_of(s3.get("object", {}).get("versionId")),
             )
         )
+    return refs
+
+
+def pinned_refs(body: str, deps: Deps) -> list[UploadRef]:
+    """The uploads of a message, each pinned to the arrival it processes (the idempotency key includes it).
+
+    Real S3 events name the object version. moto's do not (serverless.md M2), nor does an unversioned bucket, so
+    the version is read with HeadObject: the key's current version when the message is handled. A version
+    replaced before its message is handled is then not processed on its own; its successor is (latest wins).
+    """
+    refs = []
+    for ref in parse_message(body):
+        if not ref.arrival:
+            info = deps.objects.head(ref.bucket, ref.key, ref.version_id)
+            if info is not None:
+                ref = ref.model_copy(
+                    update={"version_id": info.version_id, "etag": info.etag, "arrival": arrival_of(info)}
+                )
+        refs.append(ref)
     return refs
 
 
@@ -168,8 +195,15 @@ def receipt_key_of(upload_key: str) -> str:
     return INVALID_KEYS_PREFIX + hashlib.sha256(upload_key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
 
 
-def upload_id_of(bucket: str, key: str, etag: str) -> str:
-    return hashlib.sha256(f"{bucket}\x1f{key}\x1f{etag}".encode()).hexdigest()[:24]
+def arrival_of(info: ObjectInfo) -> str:
+    """Which arrival of its key an object is: its S3 version id, or (unversioned bucket) its ETag and creation
+    instant, so the same content uploaded again later is a new upload. Redeliveries of a message keep it."""
+    return info.version_id or f"{info.etag}@{iso_utc(info.last_modified)}"
+
+
+def upload_id_of(bucket: str, key: str, arrival: str) -> str:
+    """The id of one upload: one arrival of one key (never its content alone)."""
+    return hashlib.sha256(f"{bucket}\x1f{key}\x1f{arrival}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -189,11 +223,12 @@ class FileRefusedError(Exception):
 
 def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
     """Process one chunk of one upload (the unit of work of the intake function)."""
-    info = deps.objects.head(ref.bucket, ref.key)
+    info = deps.objects.head(ref.bucket, ref.key, ref.version_id)
     if info is None:
         logger.warning("object vanished before processing", extra={"key": ref.key})
         return ChunkOutcome("", "skipped")
-    uid = upload_id_of(ref.bucket, ref.key, info.etag)
+    uid = upload_id_of(ref.bucket, ref.key, arrival_of(info))
+    ref = ref.model_copy(update={"version_id": info.version_id, "arrival": arrival_of(info)})
     state = deps.tables.control.get(f"UPLOAD#{uid}", "STATE")
     if state and state.get("status") in ("done", "refused"):
         logger.info("upload already processed", extra={"upload_id": uid, "key": ref.key})
@@ -209,7 +244,7 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
         department = _check_department(parts, ref.uploader, deps)
         with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
             path = Path(tmp) / "upload"
-            deps.objects.download(ref.bucket, ref.key, path)
+            deps.objects.download(ref.bucket, ref.key, path, info.version_id)
             return _process_file(ref, uid, parts, department, collected_at, path, deps)
     except FileRefusedError as exc:
         return _refuse(ref, uid, parts, collected_at, exc.reason_zh, deps)
@@ -405,6 +440,7 @@ def _finalize(
         "file_name": parts.file_name,
         "source_key": ref.key,
         "upload_id": uid,
+        "version_id": ref.version_id or None,
         "format": table.format,
         "encoding": table.encoding,
         "header_row": table.header_row,
@@ -454,6 +490,7 @@ def _refuse(
         "message": f"文件未处理：{reason}",
         "source_key": ref.key,
         "upload_id": uid,
+        "version_id": ref.version_id or None,
         "department": parts.department if parts else None,
         "category": parts.folder if parts else None,
         "file_name": parts.file_name if parts else PurePosixPath(ref.key).name,
@@ -473,10 +510,11 @@ def _refuse(
 
 def write_failure_receipt(ref: UploadRef, reason: str, deps: Deps) -> None:
     """For the dead-letter handler: the file failed every retry; tell the department, never silently."""
-    info = deps.objects.head(ref.bucket, ref.key)
+    info = deps.objects.head(ref.bucket, ref.key, ref.version_id)
     receipt = {
         "status": "failed",
-        "upload_id": upload_id_of(ref.bucket, ref.key, info.etag) if info else None,
+        "upload_id": upload_id_of(ref.bucket, ref.key, arrival_of(info)) if info else None,
+        "version_id": info.version_id if info else None,
         "message": "文件处理失败（已多次重试），已转交运维人员处理，无需重复上传。" + reason,
         "source_key": ref.key,
         "errors": [reason],

@@ -27,10 +27,13 @@ from shared.observability import logger, metrics
 from shared.regions import region_name
 from shared.services.context import CALENDAR_PK, Deps, load_calendar
 from shared.services.findings import (
+    BreachBusyError,
     BreachChanges,
-    _audit,
+    BreachEdit,
     applies,
     apply_findings,
+    change_breach,
+    change_breaches,
     obligation_of,
     resolved_finding,
 )
@@ -224,12 +227,28 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
             report.skipped_already_sent += 1
     if province_extra:
         _deliver_ops_notice(as_of, province_extra, deps)
-    for b in silent:
-        b["announced"] = [base_level(b["region_code"]).value]  # leaves the index of things needing attention
-    deps.tables.breaches.put_many(silent)
+    # Silent ones leave the index of things needing attention, marked as announced at their base level.
+    change_breaches(
+        {b["breach_id"]: BreachEdit(_announced(b, base_level(b["region_code"]))) for b in silent},
+        lambda bid: _silence,
+        deps,
+        actor="notify",
+        at=utc_now(),
+    )
     deps.tables.control.heartbeat("notify", as_of, {"digests": report.digests})
     metrics.add_metric(name="DigestsSent", unit="Count", value=report.digests)
     return report
+
+
+def _announced(breach: dict[str, Any], level: Level) -> dict[str, Any]:
+    return {**breach, "announced": sorted(set(breach.get("announced", [])) | {level.value})}
+
+
+def _silence(breach: dict[str, Any] | None) -> BreachEdit | None:
+    """Re-applied to a silent breach that changed meanwhile: still closed and never announced?"""
+    if breach is None or breach["status"] != "closed" or breach.get("announced"):
+        return None
+    return BreachEdit(_announced(breach, base_level(breach["region_code"])))
 
 
 def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
@@ -242,12 +261,20 @@ def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level:
     if not _claim(pk, sk, deps):
         return False
     message_id = deps.notifier.publish(digest.subject, digest.body, digest.attributes)
-    audits = []
-    for b in announced:
-        b["announced"] = sorted(set(b.get("announced", [])) | {level.value})
-        audits.append(_audit(b, "notified", "notify", {"digest": f"{pk}/{sk}", "level": level.value}))
-    deps.tables.audit.append_many(audits)
-    deps.tables.breaches.put_many(announced)
+    detail = {"digest": f"{pk}/{sk}", "level": level.value}
+
+    def announce(breach: dict[str, Any] | None) -> BreachEdit | None:
+        if breach is None or level.value in breach.get("announced", []):
+            return None
+        return BreachEdit(_announced(breach, level), "notified", detail)
+
+    change_breaches(
+        {b["breach_id"]: BreachEdit(_announced(b, level), "notified", detail) for b in announced},
+        lambda bid: announce,
+        deps,
+        actor="notify",
+        at=utc_now(),
+    )
     deps.tables.control.put(
         {
             "pk": pk,
@@ -294,23 +321,28 @@ class AckError(Exception):
 
 
 def acknowledge(breach_id: str, note: str, actor: str, as_of: date, deps: Deps) -> dict[str, Any]:
-    """Acknowledge a breach at its current level: no repeats until it escalates."""
-    breach = deps.tables.breaches.get(breach_id)
-    if breach is None:
+    """Acknowledge a breach at its current level: no repeats until it escalates. Safe against racing jobs."""
+    at = utc_now()
+
+    def ack(breach: dict[str, Any] | None) -> BreachEdit | None:
+        if breach is None:
+            raise AckError(f"违规记录 {breach_id} 不存在")
+        base = base_level(breach["region_code"])
+        level = escalation_level(
+            base, date.fromisoformat(breach["opened_on"]), as_of, deps.calendar, deps.settings.escalation_days
+        )
+        if level.value in breach.get("acks", {}):
+            return None
+        breach["acks"] = {**breach.get("acks", {}), level.value: {"note": note, "by": actor, "at": iso_utc(at)}}
+        return BreachEdit(breach, "acknowledged", {"level": level.value, "note": note})
+
+    try:
+        stored = change_breach(breach_id, ack, deps, actor=actor, at=at)
+    except BreachBusyError as exc:
+        raise AckError(str(exc)) from exc
+    if stored is None:
         raise AckError(f"违规记录 {breach_id} 不存在")
-    base = base_level(breach["region_code"])
-    level = escalation_level(
-        base, date.fromisoformat(breach["opened_on"]), as_of, deps.calendar, deps.settings.escalation_days
-    )
-    acks = dict(breach.get("acks", {}))
-    if level.value in acks:
-        return breach
-    acks[level.value] = {"note": note, "by": actor, "at": iso_utc(utc_now())}
-    breach["acks"] = acks
-    item = _audit(breach, "acknowledged", actor, {"level": level.value, "note": note})
-    deps.tables.audit.append_many([item])
-    deps.tables.breaches.put(breach)
-    return breach
+    return stored
 
 
 def load_calendar_override(override: CalendarOverride, deps: Deps, *, actor: str) -> dict[str, int]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.adapters.uploads import presigned_post
 from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, PUBLISHED_FOLDER, Category
 from shared.services.context import Deps
-from shared.services.intake import RECEIPTS_PREFIX, receipt_key_of, upload_id_of
+from shared.services.intake import RECEIPTS_PREFIX, arrival_of, receipt_key_of, upload_id_of
 
 HISTORY_LIMIT = 30
 MAX_NAME_LENGTH = 200
@@ -117,16 +117,17 @@ def upload_key(department: str, category: str, file_name: str) -> str:
     return f"incoming/{department}/{category}/{name}"
 
 
-def status(upload_key_: str, deps: Deps) -> dict[str, Any]:
+def status(upload_key_: str, deps: Deps, upload_id: str | None = None) -> dict[str, Any]:
     """Where an upload stands: ``missing`` (no such file), ``processing`` (rows handled so far) or ``done``.
 
-    Only the receipt of *this* version of the file counts: an older receipt of the same file name is ignored.
+    Only the receipt of *this* upload counts (``upload_id``, else the arrival of the file now under the key):
+    an older receipt of the same file name is ignored.
     """
     bucket = deps.settings.intake_bucket
     info = deps.objects.head(bucket, upload_key_)
     if info is None:
         return {"state": "missing", "key": upload_key_}
-    uid = upload_id_of(bucket, upload_key_, info.etag)
+    uid = upload_id or upload_id_of(bucket, upload_key_, arrival_of(info))
     blob = deps.objects.get_bytes(bucket, receipt_key_of(upload_key_))
     receipt: dict[str, Any] = json.loads(blob) if blob else {}
     if receipt.get("upload_id") == uid:
