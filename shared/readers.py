@@ -437,9 +437,14 @@ def _detect_delimiter(sample: str) -> str:
         sample = sample[: sample.rindex("\n") + 1]  # drop the cut-off last line
     best, best_score = ",", (0, 0)
     for candidate in _DELIMITERS:
-        widths = Counter(
-            len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate) if len(row) > 1 and any(row)
-        )
+        try:  # a stray carriage return inside a cell can trip a candidate: that candidate gives no signal
+            widths = Counter(
+                len(row)
+                for row in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate)
+                if len(row) > 1 and any(row)
+            )
+        except csv.Error:
+            continue
         if not widths:
             continue
         width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
