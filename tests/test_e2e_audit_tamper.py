@@ -103,6 +103,13 @@ def reorder(env: Any) -> None:
     _put(env, {**second, "seq": first["seq"], "sk": first["sk"]})
 
 
+def move_keys_only(env: Any) -> None:
+    """Swap two entries' keys, leaving every attribute (seq, prev, hash) as it was."""
+    first, second = _entries(env, _stream(env))[:2]
+    _put(env, {**first, "sk": second["sk"]})
+    _put(env, {**second, "sk": first["sk"]})
+
+
 def delete_breach_stream(env: Any) -> None:
     streams = {i["pk"] for i in env.deps.tables.audit.table.scan() if str(i["pk"]).startswith("BR#")}
     for e in _entries(env, sorted(streams)[0]):
@@ -124,6 +131,7 @@ def test_an_untouched_trail_verifies(env: Any) -> None:
         edit_middle,
         insert_at_end,
         reorder,
+        move_keys_only,
         delete_breach_stream,
     ],
 )

@@ -444,6 +444,12 @@ class AuditLog:
         streams = self.all_streams() if streams is None else streams
         problems: list[str] = []
         for stream, items in streams.items():
+            # An entry's key is its position: an entry moved to another key (attributes left alone) is tampering too.
+            problems += [
+                f"{stream}: the entry stored at {i['sk']} says it is entry {i['seq']} (moved)"
+                for i in items
+                if str(i.get("sk", "")).isdigit() and int(i["sk"]) != int(i["seq"])
+            ]
             problems += chain_problems(stream, items)
         for stream, (seq, head) in sorted((anchors or {}).items()):
             problems += anchor_problems(stream, seq, head, streams.get(stream, []))
