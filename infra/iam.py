@@ -105,6 +105,7 @@ _S3_ACTIONS = {
     "AbortMultipartUpload": "s3:AbortMultipartUpload",
 }
 _S3_BUCKET_ACTIONS = {"ListObjectsV2": "s3:ListBucket", "ListObjects": "s3:ListBucket", "HeadBucket": "s3:ListBucket"}
+_S3_BUCKET_ACTIONS |= {"ListObjectVersions": "s3:ListBucketVersions"}
 _DDB_TRANSACT = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem"}
 _DDB_TRANSACT |= {"ConditionCheck": "dynamodb:ConditionCheckItem"}
 

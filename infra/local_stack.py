@@ -266,9 +266,15 @@ def _apply_bucket(stack: _Stack, logical: str, props: dict[str, Any]) -> None:
         status = stack.resolve(props["VersioningConfiguration"]["Status"])
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
     if "ObjectLockConfiguration" in props:  # moto's CloudFormation ignores it; S3 itself enforces it once set
-        s3.put_object_lock_configuration(
-            Bucket=bucket, ObjectLockConfiguration=stack.resolve(props["ObjectLockConfiguration"])
-        )
+        try:
+            current = s3.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration", {})
+        except ClientError:
+            current = {}
+        # Only once (S3 accepts it on an empty bucket only; provisioning again must not touch a bucket with seals).
+        if current.get("ObjectLockEnabled") != "Enabled":
+            s3.put_object_lock_configuration(
+                Bucket=bucket, ObjectLockConfiguration=stack.resolve(props["ObjectLockConfiguration"])
+            )
     if "PublicAccessBlockConfiguration" in props:
         block = stack.resolve(props["PublicAccessBlockConfiguration"])
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)

@@ -304,8 +304,10 @@ def test_receipts_and_work_files_are_the_only_writable_intake_prefixes(resources
             for r in _listify(s["Resource"])
         )
 
-    # The intake writes work/{upload}/rejects-*.json and deletes them once the receipt is written (issue 7).
+    # The intake writes work/{upload}/rejects-*.json and deletes them once the receipt is written (issue 7); every
+    # function may write the day's audit seal (a write-once bucket: deletes are denied and Object Lock holds them).
     assert granted("s3:PutObject") == [
+        "${AuditSealsBucket.Arn}/*",
         "${IntakeBucket.Arn}/receipts/*",
         "${IntakeBucket.Arn}/work/*",
         "${ReportsBucket.Arn}/*",
@@ -511,3 +513,23 @@ def test_functions_know_the_uploader_role(template: dict[str, Any]) -> None:
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["GUIJI_UPLOADER_ROLE_ID"] == {"Fn::GetAtt": ["UploaderRole", "RoleId"]}
     assert variables["GUIJI_UPLOADER_ROLE_ARN"] == {"Fn::GetAtt": ["UploaderRole", "Arn"]}
+
+
+def test_audit_seals_are_write_once(resources: dict[str, dict[str, Any]]) -> None:
+    bucket = resources["AuditSealsBucket"]["Properties"]
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    denied = {
+        a
+        for s in _role_statements(resources, "DailyScan")
+        if s["Effect"] == "Deny"
+        for a in _listify(s["Action"])
+        if any("AuditSealsBucket" in str(r) for r in _listify(s["Resource"]))
+    }
+    assert {
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:PutObjectRetention",
+        "s3:BypassGovernanceRetention",
+    } <= denied
