@@ -241,7 +241,7 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
                 "文件路径不符合约定：应上传至 incoming/{部门统一社会信用代码}/{信息类别}/{文件名}，"
                 "路径中不能有空目录名、“.”或“..”、控制字符，每段不超过255字节"
             )
-        department = _check_department(parts, ref.uploader, deps)
+        department = _check_department(parts, ref.uploader, deps, first_chunk=ref.chunk == 0)
         with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
             path = Path(tmp) / "upload"
             deps.objects.download(ref.bucket, ref.key, path, info.version_id)
@@ -289,13 +289,15 @@ def uploader_of(principal_id: str, uploader_role_id: str | None) -> Uploader:
     return Uploader(principal_id, None)
 
 
-def _check_department(parts: KeyParts, principal_id: str, deps: Deps) -> Department:
+def _check_department(parts: KeyParts, principal_id: str, deps: Deps, *, first_chunk: bool = True) -> Department:
     # A folder typed by hand may be lower-case or full-width: look the code up as the registry writes it.
     department = deps.tables.registry.department(normalize_code(parts.department) or parts.department)
     if department is None:
         raise FileRefusedError(f"部门“{parts.department}”未在部门登记表中登记，上传被拒绝，请联系市场监管部门登记")
     uploader = uploader_of(principal_id, deps.settings.uploader_role_id)
-    if uploader.department != department.code:
+    # The writer is judged once, on the S3 event: a continuation is a message only the intake itself may send (IAM),
+    # after the first chunk accepted the writer; its principal may name a role since re-created (a restored stack).
+    if first_chunk and uploader.department != department.code:
         raise FileRefusedError(
             f"该文件由{uploader.label_zh}写入部门“{department.name}”（{department.code}）的目录，"
             "只有该部门本身的上传身份可以向其目录上传文件，上传被拒绝"
