@@ -117,3 +117,23 @@ def today() -> date:
     from shared.timeutil import local_date, utc_now
 
     return local_date(utc_now())
+
+
+@pytest.fixture
+def env(clean_stack: Stack) -> Stack:
+    """An empty local stack with the hand-written registry of tests/helpers.py (files may override it)."""
+    from tests import helpers
+
+    helpers.load_registry(clean_stack)
+    return clean_stack
+
+
+@pytest.fixture
+def api(env: Stack) -> Iterator[str]:
+    """The local API over real HTTP, on a free port (files may override it)."""
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from infra.localrun import free_port, serve_api
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def env(clean_stack: Any) -> Any:
-    h.load_registry(clean_stack)
-    return clean_stack
-
-
-@pytest.fixture
-def api(env: Any) -> Iterator[str]:
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
 
 
 def auth(stack: Any, role: str, region: str = "350000", department: str | None = None) -> dict[str, str]:

@@ -24,12 +24,6 @@ ON_TIME = "2024-10-12T15:30:00Z"
 
 
 @pytest.fixture
-def env(clean_stack: Any) -> Any:
-    h.load_registry(clean_stack)
-    return clean_stack
-
-
-@pytest.fixture
 def api(env: Any) -> Any:
     port = free_port()
     server = serve_api(port)

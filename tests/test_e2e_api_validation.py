@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,27 +13,12 @@ import boto3
 import pytest
 
 from functions.app import run_job
-from infra.localrun import free_port, serve_api
 from shared.ledger import record_id
 from shared.services import monitor
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e
 ON_TIME = "2024-10-12T15:30:00Z"
-
-
-@pytest.fixture
-def env(clean_stack: Any) -> Any:
-    h.load_registry(clean_stack)
-    return clean_stack
-
-
-@pytest.fixture
-def api(env: Any) -> Iterator[str]:
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
 
 
 def _call(url: str, token: str, body: Any = None) -> tuple[int, Any]:

@@ -23,12 +23,6 @@ PRODUCED = "2024-09-27"
 COLLECTED = "2024-10-12T15:30:00Z"
 
 
-@pytest.fixture
-def env(clean_stack: Any) -> Any:
-    h.load_registry(clean_stack)
-    return clean_stack
-
-
 def _ledger(env: Any) -> list[str]:
     return sorted(i["pk"] for i in env.deps.tables.records.table.scan())
 
