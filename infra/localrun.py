@@ -193,14 +193,16 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-def api_wsgi_app() -> Callable[..., Any]:
-    """The Chalice routes as a WSGI app (chalice's LocalGateway does the API Gateway emulation)."""
+def api_wsgi_app(*, authorizer_cache_seconds: int | None = None) -> Callable[..., Any]:
+    """The Chalice routes as a WSGI app (chalice's LocalGateway plus API Gateway's authorizer step)."""
     from chalice.config import Config
-    from chalice.local import LocalGateway
+    from chalice.local import LocalGatewayException
 
     import functions.app as app_module
+    from infra.local_gateway import ApiGateway, gateway_error
 
-    gateway = LocalGateway(app_module.app, Config.create(chalice_stage="dev", app_name="guiji"))
+    config = Config.create(chalice_stage="dev", app_name="guiji")
+    gateway = ApiGateway(app_module.app, config, authorizer_cache_seconds=authorizer_cache_seconds)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -215,6 +217,8 @@ def api_wsgi_app() -> Callable[..., Any]:
         headers.setdefault("host", environ.get("HTTP_HOST", "127.0.0.1"))
         try:
             response = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+        except LocalGatewayException as exc:  # refused before any route code ran (authorizer, unknown route)
+            response = gateway_error(exc)
         except Exception as exc:  # noqa: BLE001 - report like API Gateway, keep serving
             logging.getLogger("guiji.local").exception("API error")
             response = {"statusCode": 502, "headers": {}, "body": json.dumps({"message": str(exc)})}
@@ -233,8 +237,10 @@ def api_wsgi_app() -> Callable[..., Any]:
     return wsgi
 
 
-def serve_api(port: int) -> WSGIServer:
-    server = make_server("127.0.0.1", port, api_wsgi_app(), handler_class=_QuietHandler)
+def serve_api(port: int, *, authorizer_cache_seconds: int | None = None) -> WSGIServer:
+    """Serve the API on 127.0.0.1:port; the authorizer cache TTL is the deployed one unless given (tests)."""
+    app = api_wsgi_app(authorizer_cache_seconds=authorizer_cache_seconds)
+    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="guiji-api", daemon=True).start()
     return server
 

@@ -34,9 +34,8 @@ class Settings(BaseModel):
     # Optional directory of extra calendar override files (State Council schedules) besides the bundled ones.
     calendar_override_dir: str | None = Field(None, alias="GUIJI_CALENDAR_DIR")
     public_base_url: str = Field("", alias="GUIJI_PUBLIC_BASE_URL")
-    # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
+    # The Secrets Manager secret holding the API token key set ({"current": kid, kid: key, …}; shared/auth.py).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
-    token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")
 
 
 @lru_cache(maxsize=1)
