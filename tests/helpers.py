@@ -94,3 +94,21 @@ def upload_penalty(
             dept, "penalty", file_name, csv_bytes([penalty_row(doc_no, produced, **row)]), collected_at=collected_at
         )
     )
+
+
+def api_token(
+    stack: Any,
+    role: str = "auditor",
+    region: str = "350000",
+    department: str | None = None,
+    *,
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+) -> str:
+    """A token signed with the local stack's current key (what ``guiji token issue`` prints)."""
+    from shared.services.tokens import TokenService
+
+    service = TokenService.for_names(stack.env["GUIJI_TOKEN_SECRET_ARN"], stack.env["CONTROL_TABLE"])
+    issued = service.issue(role, region=region, department=department, sub="test", ttl_seconds=ttl_seconds, now=now)
+    return issued.token
+
