@@ -111,4 +111,3 @@ def api_token(
     service = TokenService.for_names(stack.env["GUIJI_TOKEN_SECRET_ARN"], stack.env["CONTROL_TABLE"])
     issued = service.issue(role, region=region, department=department, sub="test", ttl_seconds=ttl_seconds, now=now)
     return issued.token
-
