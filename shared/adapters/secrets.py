@@ -11,7 +11,7 @@ from shared.auth import KeySet
 # How long a process trusts its copy of the key set. A warm authorizer picks up a rotation within this time;
 # a token signed with a kid it has not seen yet makes it re-read at once (see ``TokenKeyStore.load``).
 KEY_SET_MAX_AGE_SECONDS = 300
-_MIN_REFRESH_SECONDS = 5  # an unknown kid re-reads the secret at most this often (forged kids cost one read)
+_MIN_REFRESH_SECONDS = 1  # an unknown kid re-reads the secret at most this often (forged kids cost a read)
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, KeySet]] = {}
