@@ -42,6 +42,12 @@ OVERRIDES_FILE = Path(__file__).resolve().parent / "chalice-overrides.yaml"
 DEFAULT_CACHE_SECONDS = 300  # API Gateway's default when an authorizer sets no TTL
 
 _log = logging.getLogger("guiji.local")
+# The x-amzn-ErrorType header API Gateway sends with each gateway response.
+_ERROR_TYPES = {
+    "UNAUTHORIZED": "UnauthorizedException",
+    "ACCESS_DENIED": "AccessDeniedException",
+    "AUTHORIZER_CONFIGURATION_ERROR": "AuthorizerConfigurationException",
+}
 
 
 @cache
@@ -59,7 +65,7 @@ def gateway_responses() -> dict[str, tuple[int, bytes]]:
 def _refusal(kind: type[LocalGatewayException], response_type: str, context: LambdaContext) -> LocalGatewayException:
     status, body = gateway_responses()[response_type]
     assert status == kind.CODE, f"{response_type} is {status} in chalice-overrides.yaml"
-    headers = {"x-amzn-RequestId": context.aws_request_id, "x-amzn-ErrorType": response_type}
+    headers = {"x-amzn-RequestId": context.aws_request_id, "x-amzn-ErrorType": _ERROR_TYPES[response_type]}
     headers["Content-Type"] = "application/json; charset=utf-8"
     return kind(headers, body)
 

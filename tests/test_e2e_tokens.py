@@ -35,7 +35,9 @@ def _call(url: str, token: str | None = None, *, header: str | None = None) -> t
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as resp:
             return resp.status, json.loads(resp.read()), resp.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read()), exc.headers.get("Content-Type", "")
+        body = json.loads(exc.read())
+        body["_gateway"] = exc.headers.get("x-amzn-ErrorType", "")  # set by the gateway, never by a route
+        return exc.code, body, exc.headers.get("Content-Type", "")
 
 
 def _cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
@@ -56,7 +58,8 @@ def _issue(capsys: Any, *extra: str) -> dict[str, Any]:
 
 def _refused(status: int, body: dict[str, Any]) -> bool:
     """The authorizer's 401: JSON with a Chinese message (the deployed API's gateway response)."""
-    return status == 401 and body["Code"] == "UnauthorizedError" and "访问令牌" in body["Message"]
+    refused = status == 401 and body["_gateway"] == "UnauthorizedException"
+    return refused and body["Code"] == "UnauthorizedError" and "访问令牌" in body["Message"]
 
 
 def test_a_token_from_guiji_token_issue_opens_private_routes(api: str, capsys: Any) -> None:
