@@ -186,3 +186,18 @@ def test_token_commands_explain_what_is_missing(capsys: Any, monkeypatch: Any, t
     assert code == 2 and "--stage" in err
     code, _, err = _cli(capsys, "token", "issue", "--role", "department", "--stage", "local")
     assert code == 2 and "department" in err
+
+
+def test_an_authorizer_that_cannot_read_its_keys_fails_closed(api: str, clean_stack: Any, monkeypatch: Any) -> None:
+    from shared.settings import get_settings
+
+    token = h.api_token(clean_stack)
+    monkeypatch.setenv("GUIJI_TOKEN_SECRET_ARN", "guiji-local-no-such-secret")
+    get_settings.cache_clear()
+    try:
+        status, body, _ = _call(api + PRIVATE, token)
+        assert status == 500 and body["_gateway"] == "AuthorizerConfigurationException"
+        assert "身份验证服务暂时不可用" in body["Message"]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
