@@ -205,6 +205,10 @@ def token_revoke(args: argparse.Namespace) -> int:
         raise CliError(f"吊销失败：{exc}") from exc
     until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(revoked.until))
     print(f"revoked {revoked.jti} (deny list entry kept until {until})")
+    if not revoked.known:
+        print(
+            "warning: no token with this id was issued through guiji; denied for the longest lifetime", file=sys.stderr
+        )
     print(
         f"takes effect within {AUTHORIZER_CACHE_SECONDS} s: API Gateway may answer from its authorizer cache until then",
         file=sys.stderr,

@@ -96,6 +96,8 @@ def test_revoked_token_is_refused(api: str, capsys: Any) -> None:
     other = _issue(capsys)
     assert _cli(capsys, "token", "revoke", other["token"])[0] == 0
     assert _refused(*_call(api + PRIVATE, other["token"])[:2])
+    code, _, err = _cli(capsys, "token", "revoke", "0123456789abcdef")  # a mistyped id is said to be unknown
+    assert code == 0 and "no token with this id" in err
 
 
 def test_the_deny_list_entry_expires_with_the_token(clean_stack: Any, capsys: Any) -> None:
