@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from chalice.app import BadRequestError, Blueprint, ForbiddenError, NotFoundError, Response, UnauthorizedError
+from chalice.app import (
+    Authorizer,
+    BadRequestError,
+    Blueprint,
+    Chalice,
+    ChaliceAuthorizer,
+    ForbiddenError,
+    NotFoundError,
+    Response,
+    UnauthorizedError,
+)
+from pydantic import ValidationError
 
 from functions.errors import route
-from shared.adapters.secrets import token_key
 from shared.api_models import (
     AckRequest,
     AttributeRequest,
@@ -19,8 +29,8 @@ from shared.api_models import (
     ScorecardQuery,
     UploadQuery,
 )
-from shared.auth import AuthError, Principal, Role, bearer, verify_token
 from shared.auth import ForbiddenError as AccessDeniedError
+from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
 from shared.services import monitor, public, publication, queries, uploads
 from shared.services.context import get_deps
@@ -29,21 +39,44 @@ from shared.timeutil import local_date, utc_now
 api = Blueprint(__name__)
 
 
+# Routes anyone may call (README "HTTP API"): the working-day calendar, the public register, health and the API
+# description. Every other route, including any added later, sits behind the token authorizer.
+PUBLIC_PREFIXES = ("/calendar/", "/public/", "/console")
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
+
+
+def is_public_route(path: str) -> bool:
+    """Whether a route path is open without a token."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def protect_routes(app: Chalice, authorizer: ChaliceAuthorizer) -> None:
+    """Put every non-public route behind ``authorizer`` (API Gateway then refuses a call before route code runs)."""
+    for path, methods in app.routes.items():
+        if not is_public_route(path):
+            for entry in methods.values():
+                entry.authorizer = cast(Authorizer, authorizer)  # chalice types builtin authorizers apart
+
+
 def _principal(*roles: Role) -> Principal:
-    """The authenticated caller (401 without a valid token; 403 when its role may not use the route)."""
+    """The caller the token authorizer admitted (401 without one; 403 when its role may not use the route).
+
+    API Gateway (or the local API's emulation of it) ran the authorizer before this route and put the
+    principal into the request context; the token itself is not read again here.
+    """
     request = api.current_request
-    headers = request.headers if request is not None else {}
-    key = token_key(get_deps().settings)
-    if key is None:
-        raise UnauthorizedError("服务未配置访问令牌密钥，暂不能访问")
+    context = (request.context or {}).get("authorizer") if request is not None else None
+    if not context or not context.get("role"):
+        raise UnauthorizedError("缺少有效的访问令牌（Authorization: Bearer …）")
     try:
-        principal = verify_token(bearer(headers.get("authorization")), key)
-        if roles:
+        principal = Principal.from_context(context)
+    except (ValidationError, ValueError) as exc:
+        raise UnauthorizedError("访问令牌内容无效") from exc
+    if roles:
+        try:
             principal.require(*roles)
-    except AuthError as exc:
-        raise UnauthorizedError(str(exc)) from exc
-    except AccessDeniedError as exc:
-        raise ForbiddenError(str(exc)) from exc
+        except AccessDeniedError as exc:
+            raise ForbiddenError(str(exc)) from exc
     return principal
 
 

@@ -10,14 +10,17 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
+from chalice.app import AuthRequest, AuthResponse, Chalice, CloudWatchEvent, ConvertToMiddleware, Cron, Rate, SQSEvent
 
-from functions.api import api
+from functions.api import api, protect_routes
 from functions.console import console
 from shared.adapters.aws import client
+from shared.auth import AuthError
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
 from shared.services import bulletins, intake, monitor, publication
 from shared.services.context import get_deps
+from shared.services.tokens import TokenService
+from shared.settings import get_settings
 from shared.timeutil import local_date, parse_iso_utc, utc_now
 
 if TYPE_CHECKING:
@@ -36,6 +39,36 @@ if tracing_enabled():  # decided at cold start: the X-Ray SDK is imported only w
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_blueprint(api)
 app.register_blueprint(console)  # the web console's pages, all under /console
+
+# API Gateway caches an authorizer's answer per token for this long: a revoked token can go on working for at most
+# this many seconds on a warm cache (README "Tokens"). Emitted as authorizerResultTtlInSeconds in the template.
+AUTHORIZER_CACHE_SECONDS = 300
+
+
+class Unauthorized(Exception):
+    """Raised with the message "Unauthorized": API Gateway's contract for a TOKEN authorizer to answer 401."""
+
+
+def token_service() -> TokenService:
+    settings = get_settings()
+    if not settings.token_secret_arn:
+        raise RuntimeError("GUIJI_TOKEN_SECRET_ARN is not set: the API cannot verify tokens")
+    return TokenService.for_names(settings.token_secret_arn, settings.control_table)
+
+
+@app.authorizer(ttl_seconds=AUTHORIZER_CACHE_SECONDS)
+def token_authorizer(auth_request: AuthRequest) -> AuthResponse:
+    """Lambda authorizer: a valid, unrevoked token may call the protected routes (they check role and
+    jurisdiction); anything else is refused with 401 before route code runs."""
+    try:
+        principal = token_service().authenticate(auth_request.token)
+    except AuthError as exc:
+        logger.info("token refused", extra={"reason": str(exc)})
+        raise Unauthorized("Unauthorized") from exc
+    return AuthResponse(routes=["*"], principal_id=principal.label, context=principal.to_context())
+
+
+protect_routes(app, token_authorizer)
 
 # Placeholder queue names: the deployed template points the event sources at the queues of infra/resources.yaml.
 INTAKE_QUEUE = "guiji-intake"

@@ -120,6 +120,8 @@ def stage_project(project_dir: Path = PROJECT_DIR, root: Path = ROOT) -> Path:
     # The config path is hard-coded in Chalice (<project>/.chalice/config.json, C3).
     shutil.copyfile(root / "chalice.json", chalice_dir / "config.json")
     shutil.copyfile(root / "infra" / "policy.json", chalice_dir / "policy.json")
+    # The token authorizer gets its own, read-only policy (chalice.json lambda_functions.token_authorizer).
+    shutil.copyfile(root / "infra" / "authorizer-policy.json", chalice_dir / "authorizer-policy.json")
     shutil.copyfile(root / "requirements.txt", project_dir / "requirements.txt")
     # A re-export shim rather than a copy of functions/app.py: one Chalice object, same handler names (C12).
     (project_dir / "app.py").write_text(APP_SHIM, encoding="utf-8")

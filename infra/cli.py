@@ -172,28 +172,6 @@ def local_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def issue_local_token(
-    role: str, *, region: str = "350000", department: str | None = None, sub: str = "", hours: float = 8
-) -> str:
-    """An API access token signed with the connected environment's key (``local token`` and the demo)."""
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
-
-    key = token_key(_deps().settings)
-    if key is None:
-        raise CliError("该环境未配置访问令牌密钥（GUIJI_TOKEN_SECRET_ARN）")
-    try:
-        return issue_token(key, role, region=region, department=department, sub=sub, ttl_seconds=int(hours * 3600))
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-
-
-def local_token(args: argparse.Namespace) -> int:
-    token = issue_local_token(args.role, region=args.region, department=args.department, sub=args.sub, hours=args.hours)
-    print(token)
-    return 0
-
-
 def local_credentials(args: argparse.Namespace) -> int:
     """Print a department's upload credentials for the local stack as shell lines."""
     from infra.localrun import department_identity
@@ -212,6 +190,121 @@ def local_credentials(args: argparse.Namespace) -> int:
         print(f"export {name}={value}")
     print(f"export AWS_DEFAULT_REGION={state['region']}")
     return 0
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+
+def _token_service(args: argparse.Namespace) -> Any:
+    """The key set secret and control table: of ``--stage`` (a deployment, normal AWS credentials), else of the
+    running local stack, else of ``GUIJI_TOKEN_SECRET_ARN`` / ``CONTROL_TABLE`` in the environment."""
+    from shared.services.tokens import TokenService
+
+    stage = getattr(args, "stage", None)
+    if stage:
+        if stage == "local":
+            _connect()
+        # The names infra/resources.yaml gives the secret and the control table.
+        return TokenService.for_names(f"guiji-{stage}-api-token-key", f"guiji-{stage}-control")
+    _connect()
+    secret, table = os.environ.get("GUIJI_TOKEN_SECRET_ARN"), os.environ.get("CONTROL_TABLE")
+    if not secret or not table:
+        raise CliError(
+            "找不到令牌密钥：请先执行 guiji local up，或指定 --stage（已部署环境），或设置 GUIJI_TOKEN_SECRET_ARN 与 CONTROL_TABLE"
+        )
+    return TokenService.for_names(secret, table)
+
+
+def _aws_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from shared.auth import AuthError, KeySetError
+
+    return (BotoCoreError, ClientError, AuthError, KeySetError)
+
+
+def token_issue(args: argparse.Namespace) -> int:
+    import getpass
+
+    seconds = args.hours * 3600 if args.hours is not None else args.days * 86400
+    try:
+        issued = _token_service(args).issue(
+            args.role,
+            region=args.region,
+            department=args.department,
+            sub=args.sub,
+            ttl_seconds=int(seconds),
+            issued_by=getpass.getuser(),
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except _aws_errors() as exc:
+        raise CliError(f"签发失败：{exc}") from exc
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(issued.expires_at))
+    if args.json:
+        _print_json({"token": issued.token, "id": issued.jti, "kid": issued.kid, "expires_at": expires})
+    else:
+        print(issued.token)  # alone on stdout: TOKEN=$(guiji token issue …) works
+        print(f"token id {issued.jti}  kid {issued.kid}  expires {expires}", file=sys.stderr)
+    return 0
+
+
+def token_revoke(args: argparse.Namespace) -> int:
+    import getpass
+
+    from functions.app import AUTHORIZER_CACHE_SECONDS
+
+    try:
+        revoked = _token_service(args).revoke(args.token_id, actor=getpass.getuser(), reason=args.reason)
+    except _aws_errors() as exc:
+        raise CliError(f"吊销失败：{exc}") from exc
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(revoked.until))
+    print(f"revoked {revoked.jti} (deny list entry kept until {until})")
+    if not revoked.known:
+        print(
+            "warning: no token with this id was issued through guiji; denied for the longest lifetime", file=sys.stderr
+        )
+    print(
+        f"takes effect within {AUTHORIZER_CACHE_SECONDS} s: API Gateway may answer from its authorizer cache until then",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def token_rotate(args: argparse.Namespace) -> int:
+    try:
+        keys = _token_service(args).rotate()
+    except _aws_errors() as exc:
+        raise CliError(f"轮换失败：{exc}") from exc
+    print(
+        f"current kid {keys.current}; still verifying: {', '.join(sorted(k for k in keys.keys if k != keys.current))}"
+    )
+    return 0
+
+
+def issue_local_token(
+    role: str, *, region: str = "350000", department: str | None = None, sub: str = "", hours: float = 8
+) -> str:
+    """A token signed with the connected local stack's key (the demo and the console screenshots)."""
+    try:
+        issued = _token_service(argparse.Namespace(stage=None)).issue(
+            role, region=region, department=department, sub=sub, ttl_seconds=int(hours * 3600), issued_by=sub
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    return str(issued.token)
+
+
+def _token_issue_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--role", required=True, choices=["department", "regulator", "supervisor", "auditor"])
+    p.add_argument("--region", default="350000", help="jurisdiction (region code); the province sees all")
+    p.add_argument("--department", help="department code (required for --role department)")
+    p.add_argument("--sub", default="", help="who the token is for (recorded with the token and in the audit trail)")
+    p.add_argument("--days", type=float, default=1.0, help="lifetime in days (default 1, at most 366)")
+    p.add_argument("--hours", type=float, help="lifetime in hours (instead of --days)")
+    p.add_argument("--json", action="store_true", help="print token, id, kid and expiry as JSON")
+    p.add_argument("--stage", help="a deployed stage (e.g. dev): use its secret and table with your AWS credentials")
+    p.set_defaults(func=token_issue)
 
 
 # --- registry and uploads -------------------------------------------------------------------------------------
@@ -549,16 +642,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = local.add_parser("down", help="stop the local stack after its current batch, saving its data")
     p.add_argument("--timeout", type=float, default=DOWN_TIMEOUT, help="seconds to wait before killing it")
     p.set_defaults(func=local_down)
-    p = local.add_parser("token", help="issue an API access token (Authorization: Bearer …)")
-    p.add_argument("--role", required=True, choices=["department", "regulator", "supervisor", "auditor"])
-    p.add_argument("--region", default="350000", help="jurisdiction (region code); the province sees all")
-    p.add_argument("--department", help="department code (required for --role department)")
-    p.add_argument("--sub", default="", help="who the token is for (recorded in the audit trail)")
-    p.add_argument("--hours", type=float, default=8.0)
-    p.set_defaults(func=local_token)
+    _token_issue_arguments(local.add_parser("token", help="same as guiji token issue"))
     p = local.add_parser("credentials", help="a department's AWS upload credentials (export lines)")
     p.add_argument("--department", required=True, help="department code (统一社会信用代码)")
     p.set_defaults(func=local_credentials)
+    tok = sub.add_parser("token", help="API access tokens (JWT)").add_subparsers(dest="token_cmd", required=True)
+    _token_issue_arguments(tok.add_parser("issue", help="sign a token (prints the token; its id on stderr)"))
+    p = tok.add_parser("revoke", help="deny a token (by id or the token itself) until it expires")
+    p.add_argument("token_id", metavar="ID")
+    p.add_argument("--reason", default="")
+    p.add_argument("--stage")
+    p.set_defaults(func=token_revoke)
+    p = tok.add_parser("rotate", help="a new signing key; older keys keep verifying until their tokens expire")
+    p.add_argument("--stage")
+    p.set_defaults(func=token_rotate)
 
     p = sub.add_parser("demo", help="the whole main job on the local stack")
     p.add_argument("--rows", type=int, default=40, help="rows per generated file")

@@ -38,7 +38,10 @@ FUNCTIONS: dict[str, str] = {
     "daily_scan": "DailyScanRole",
     "run_job": "RunJobRole",
     "api_handler": "ApiHandlerRole",
+    "token_authorizer": "TokenAuthorizerRole",
 }
+# Functions whose role carries its own policy file instead of infra/policy.json (chalice.json iam_policy_file).
+OWN_POLICY_FILES: dict[str, Path] = {"token_authorizer": INFRA_DIR / "authorizer-policy.json"}
 
 # moto checks S3 and SQS calls against the real resource ARN, and STS AssumeRole against the role; for the
 # other services it asks "may this principal call X on *" (moto 5.2.5, core/responses.py call_action).
@@ -222,10 +225,11 @@ def function_policies(template: Mapping[str, Any]) -> dict[str, list[dict[str, A
 
 def source_function_policies(overrides: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """What :func:`function_policies` finds in the packaged template, from the sources alone: Chalice puts
-    infra/policy.json into every function's role; the overrides add policies to chosen roles."""
-    base = json.loads(POLICY_FILE.read_text(encoding="utf-8"))
+    infra/policy.json (or the function's own policy file) into every function's role; the overrides add policies
+    to chosen roles."""
     template: dict[str, Any] = {"Resources": dict(overrides.get("Resources", {}))}
-    for role_id in FUNCTIONS.values():
+    for function, role_id in FUNCTIONS.items():
+        base = json.loads(OWN_POLICY_FILES.get(function, POLICY_FILE).read_text(encoding="utf-8"))
         template["Resources"][role_id] = {
             "Type": "AWS::IAM::Role",
             "Properties": {"Policies": [{"PolicyName": f"{role_id}Policy", "PolicyDocument": base}]},

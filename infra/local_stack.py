@@ -353,8 +353,11 @@ def _apply_secret(stack: _Stack, logical: str, props: dict[str, Any]) -> None:
     try:
         arn = client.describe_secret(SecretId=name)["ARN"]
     except ClientError:
-        length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 64))
+        generate = props.get("GenerateSecretString", {})
+        length = int(generate.get("PasswordLength", 64))
         value = random_source.token_urlsafe(length)[:length]
+        if "GenerateStringKey" in generate:  # CloudFormation puts the value into the JSON template under this key
+            value = json.dumps({**json.loads(generate["SecretStringTemplate"]), generate["GenerateStringKey"]: value})
         arn = client.create_secret(Name=name, SecretString=value, Description=props.get("Description", ""))["ARN"]
     stack.physical[logical] = arn
 

@@ -239,18 +239,28 @@ class _QuietHandler(WSGIRequestHandler):
 PUBLIC_PREFIX = "/public/"
 
 
-def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
-    """The Chalice routes as a WSGI app (chalice's LocalGateway does the API Gateway emulation).
+def api_wsgi_app(
+    public_limit: RateLimiter | None = None, *, authorizer_cache_seconds: int | None = None
+) -> Callable[..., Any]:
+    """The Chalice routes as a WSGI app: chalice's LocalGateway plus API Gateway's authorizer step
+    (infra/local_gateway.py), each run with its function's deployed role.
 
     The public routes are throttled per client address, as API Gateway's usage plan does in AWS.
     """
     from chalice.config import Config
-    from chalice.local import LocalGateway
+    from chalice.local import LocalGatewayException
 
     import functions.app as app_module
+    from infra.local_gateway import ApiGateway, gateway_error
     from shared.settings import get_settings
 
-    gateway = LocalGateway(app_module.app, Config.create(chalice_stage="dev", app_name="guiji"))
+    config = Config.create(chalice_stage="dev", app_name="guiji")
+    gateway = ApiGateway(
+        app_module.app,
+        config,
+        authorizer_cache_seconds=authorizer_cache_seconds,
+        run_authorizer=lambda call: run_as_function("token_authorizer", call),
+    )
     if public_limit is None:
         settings = get_settings()
         public_limit = RateLimiter(settings.public_rate_per_second, settings.public_burst)
@@ -280,6 +290,8 @@ def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
             response = run_as_function(
                 "api_handler", lambda: gateway.handle_request(method=method, path=path, headers=headers, body=body)
             )
+        except LocalGatewayException as exc:  # refused before any route code ran (authorizer, unknown route)
+            response = gateway_error(exc)
         except Exception as exc:  # noqa: BLE001 - report like API Gateway, keep serving
             logging.getLogger("guiji.local").exception("API error")
             response = {"statusCode": 502, "headers": {}, "body": json.dumps({"message": str(exc)})}
@@ -300,8 +312,12 @@ def api_wsgi_app(public_limit: RateLimiter | None = None) -> Callable[..., Any]:
     return wsgi
 
 
-def serve_api(port: int, public_limit: RateLimiter | None = None) -> WSGIServer:
-    server = make_server("127.0.0.1", port, api_wsgi_app(public_limit), handler_class=_QuietHandler)
+def serve_api(
+    port: int, public_limit: RateLimiter | None = None, *, authorizer_cache_seconds: int | None = None
+) -> WSGIServer:
+    """Serve the API on 127.0.0.1:port; the authorizer cache TTL is the deployed one unless given (tests)."""
+    app = api_wsgi_app(public_limit, authorizer_cache_seconds=authorizer_cache_seconds)
+    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="guiji-api", daemon=True).start()
     return server
 

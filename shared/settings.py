@@ -48,9 +48,8 @@ class Settings(BaseModel):
     # Public query throttling per client on the local API (in AWS: the usage plan / stage throttling).
     public_rate_per_second: float = Field(5.0, alias="GUIJI_PUBLIC_RATE", gt=0)
     public_burst: int = Field(20, alias="GUIJI_PUBLIC_BURST", ge=1)
-    # The key that signs API access tokens: a Secrets Manager secret (deployments) or the key itself (tests).
+    # The Secrets Manager secret holding the API token key set ({"current": kid, kid: key, …}; shared/auth.py).
     token_secret_arn: str | None = Field(None, alias="GUIJI_TOKEN_SECRET_ARN")
-    token_secret: str | None = Field(None, alias="GUIJI_TOKEN_SECRET")
     # Unique id (AROA…) of the uploader role: the intake accepts an upload only from one of its sessions
     # named "<department code>-…" writing into that department's folder (infra/resources.yaml UploaderRole).
     uploader_role_id: str | None = Field(None, alias="GUIJI_UPLOADER_ROLE_ID")

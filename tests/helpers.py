@@ -97,11 +97,19 @@ def upload_penalty(
     )
 
 
-def api_token(stack: Any, role: str = "auditor", region: str = "350000", department: str | None = None) -> str:
-    """A token for the local stack's API (what ``guiji local token`` prints)."""
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
+def api_token(
+    stack: Any,
+    role: str = "auditor",
+    region: str = "350000",
+    department: str | None = None,
+    *,
+    sub: str = "test",
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+) -> str:
+    """A token signed with the local stack's current key (what ``guiji token issue`` prints)."""
+    from shared.services.tokens import TokenService
 
-    key = token_key(stack.deps.settings)
-    assert key is not None
-    return issue_token(key, role, region=region, department=department, sub="test")
+    service = TokenService.for_names(stack.env["GUIJI_TOKEN_SECRET_ARN"], stack.env["CONTROL_TABLE"])
+    issued = service.issue(role, region=region, department=department, sub=sub, ttl_seconds=ttl_seconds, now=now)
+    return issued.token

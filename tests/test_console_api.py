@@ -15,12 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def auth(stack: Any, role: str, region: str = "350000", department: str | None = None) -> dict[str, str]:
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
-
-    key = token_key(stack.deps.settings)
-    assert key is not None
-    return {"Authorization": "Bearer " + issue_token(key, role, region=region, department=department, sub="t")}
+    return {"Authorization": "Bearer " + h.api_token(stack, role, region, department, sub="t")}
 
 
 def test_me_names_the_caller(env: Any, api: str) -> None:

@@ -34,12 +34,7 @@ def api(env: Any) -> Any:
 
 
 def token(stack: Any, role: str = "auditor", region: str = "350000", department: str | None = None) -> str:
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
-
-    key = token_key(stack.deps.settings)
-    assert key is not None
-    return issue_token(key, role, region=region, department=department, sub="test")
+    return h.api_token(stack, role, region, department)
 
 
 _TOKEN: dict[str, str] = {}
@@ -260,14 +255,12 @@ def test_cli_registry_load_versions_and_rejects(env: Any, tmp_path: Path, capsys
 
 def test_cli_local_token_verifies(env: Any, capsys: Any) -> None:
     from infra.cli import main
-    from shared.adapters.secrets import token_key
-    from shared.auth import verify_token
+    from shared.services.tokens import TokenService
 
     assert main(["local", "token", "--role", "supervisor", "--region", "350100"]) == 0
     tok = capsys.readouterr().out.strip()
-    key = token_key(env.deps.settings)
-    assert key is not None
-    principal = verify_token(tok, key)
+    service = TokenService.for_names(env.env["GUIJI_TOKEN_SECRET_ARN"], env.env["CONTROL_TABLE"])
+    principal = service.authenticate(f"Bearer {tok}")
     assert principal.role == "supervisor" and principal.region == "350100"
     assert main(["local", "token", "--role", "department"]) == 2  # a department token needs its code
 

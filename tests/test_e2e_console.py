@@ -107,12 +107,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def token(stack: Any, role: str, region: str = "350000", department: str | None = None) -> str:
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
-
-    key = token_key(stack.deps.settings)
-    assert key is not None
-    return issue_token(key, role, region=region, department=department, sub="browser")
+    return h.api_token(stack, role, region, department, sub="browser")
 
 
 def sign_in(page: Any, world: dict[str, Any], role: str, region: str = "350000", department: str | None = None) -> None:

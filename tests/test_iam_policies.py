@@ -95,8 +95,6 @@ def recorded(clean_stack: Any) -> Iterator[list[Call]]:
 def _run_flows(stack: Any) -> None:
     from infra.cli import main
     from infra.localrun import free_port, serve_api
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
 
     h.load_registry(stack)
     # accepted rows, a rejected row (reject report in work/, then deleted), a correction, a refused file
@@ -114,18 +112,16 @@ def _run_flows(stack: Any) -> None:
     port = free_port()
     server = serve_api(port)
     try:
-        key = token_key(stack.deps.settings)
-        assert key is not None
         for role, path in (("auditor", "/breaches"), ("auditor", "/audit/verify"), ("supervisor", "/bulletins")):
             request = urllib.request.Request(
-                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {issue_token(key, role)}"}
+                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {h.api_token(stack, role)}"}
             )
             with urllib.request.urlopen(request) as response:
                 assert response.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/subjects?q={h.COMPANY}") as response:
             assert response.status == 200
         # POST /uploads: the API starts an upload session of the caller's department
-        dept = issue_token(key, "department", department=h.ENV_DEPT)
+        dept = h.api_token(stack, "department", department=h.ENV_DEPT)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/uploads",
             data=json.dumps({"category": "penalty", "file_name": "a.csv", "size": 100}).encode(),

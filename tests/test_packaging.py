@@ -477,6 +477,7 @@ def test_the_iam_test_evaluates_exactly_the_packaged_function_policies(template:
         "daily_scan",
         "run_job",
         "api_handler",
+        "token_authorizer",
     }
     assert packaged == source_function_policies(load_template(ROOT / "infra" / "chalice-overrides.yaml"))
 
@@ -533,3 +534,68 @@ def test_audit_seals_are_write_once(resources: dict[str, dict[str, Any]]) -> Non
         "s3:PutObjectRetention",
         "s3:BypassGovernanceRetention",
     } <= denied
+
+
+# ----------------------------------------------------------------------------- API authentication
+
+# Open without a token (README "HTTP API"); written by hand, not taken from functions.api.
+PUBLIC_ROUTES = {
+    "/calendar/deadline",
+    "/public/subjects",
+    "/public/subjects/{code}",
+    "/health",
+    "/openapi.json",
+    "/console",
+    "/console/{name}",
+    "/console/static/{name}",
+}
+
+
+def test_every_private_route_goes_through_the_cached_token_authorizer(resources: dict[str, dict[str, Any]]) -> None:
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    auth = body["securityDefinitions"]["token_authorizer"]
+    assert auth["in"] == "header" and auth["name"] == "Authorization"
+    assert auth["x-amazon-apigateway-authtype"] == "custom"
+    config = auth["x-amazon-apigateway-authorizer"]
+    assert config["type"] == "token"
+    assert 0 < config["authorizerResultTtlInSeconds"] <= 300  # bounds how late a revocation takes effect
+    assert "${TokenAuthorizer.Arn}" in config["authorizerUri"]["Fn::Sub"]
+    assert config["authorizerUri"]["Fn::Sub"].startswith("arn:${AWS::Partition}:apigateway:")
+    checked = 0
+    for path, methods in body["paths"].items():
+        for method, spec in methods.items():
+            if method == "options":
+                continue
+            expected = None if path in PUBLIC_ROUTES else [{"token_authorizer": []}]
+            assert spec.get("security") == expected, (method, path)
+            checked += 1
+    assert checked >= 12
+
+
+def test_authorizer_function_reads_keys_and_deny_list_only(resources: dict[str, dict[str, Any]]) -> None:
+    functions = _functions(resources)
+    assert functions["TokenAuthorizer"]["Handler"] == "app.token_authorizer"
+    expected = json.loads((ROOT / "infra" / "authorizer-policy.json").read_text(encoding="utf-8"))
+    statements = _role_statements(resources, "TokenAuthorizer")
+    assert statements == expected["Statement"]
+    actions = {a for s in statements for a in _listify(s["Action"])}
+    assert actions == {
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "secretsmanager:GetSecretValue",
+        "dynamodb:GetItem",
+    }
+    permission = resources["TokenAuthorizerInvokePermission"]["Properties"]
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+
+
+def test_authorizer_refusals_answer_json_in_chinese(resources: dict[str, dict[str, Any]]) -> None:
+    responses = resources["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    expected_status = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403, "AUTHORIZER_CONFIGURATION_ERROR": 500}
+    for kind, status in expected_status.items():
+        assert responses[kind]["statusCode"] == status
+        body = json.loads(responses[kind]["responseTemplates"]["application/json"])
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in body["Message"]), kind

@@ -173,12 +173,7 @@ def _post_json(url: str, body: Any, tok: str | None) -> tuple[int, Any]:
 
 
 def _token(env: Any, role: str, department: str | None = None) -> str:
-    from shared.adapters.secrets import token_key
-    from shared.auth import issue_token
-
-    key = token_key(env.deps.settings)
-    assert key is not None
-    return issue_token(key, role, department=department, sub="zhang.san")
+    return h.api_token(env, role, department=department, sub="zhang.san")
 
 
 def _submit(form: dict[str, Any], data: bytes, **overrides: str) -> int:

@@ -57,9 +57,9 @@ def get_deps() -> Deps:
 def reset() -> None:
     """Forget cached settings, clients and dependencies (tests, the local runner after a restart)."""
     from shared.adapters.aws import clear_clients
-    from shared.adapters.secrets import _from_secrets_manager
+    from shared.adapters.secrets import clear_cache
 
     get_deps.cache_clear()
     get_settings.cache_clear()
     clear_clients()
-    _from_secrets_manager.cache_clear()
+    clear_cache()
