@@ -19,7 +19,8 @@ from chalice.app import (
 )
 from pydantic import ValidationError
 
-from functions.errors import route
+from functions.errors import ANY_ROLE, PUBLIC, ROUTES, declared_route, route
+from shared import openapi
 from shared.api_models import (
     AckRequest,
     AttributeRequest,
@@ -34,6 +35,7 @@ from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
 from shared.services import monitor, public, publication, queries, uploads
 from shared.services.context import get_deps
+from shared.services.uploads import UploadRequest
 from shared.timeutil import local_date, utc_now
 
 api = Blueprint(__name__)
@@ -58,20 +60,25 @@ def protect_routes(app: Chalice, authorizer: ChaliceAuthorizer) -> None:
                 entry.authorizer = cast(Authorizer, authorizer)  # chalice types builtin authorizers apart
 
 
-def _principal(*roles: Role) -> Principal:
-    """The caller the token authorizer admitted (401 without one; 403 when its role may not use the route).
+def _principal() -> Principal:
+    """The caller the token authorizer admitted (401 without one; 403 when its role is not among the roles the
+    route declares in its ``@route``, which is also what ``GET /openapi.json`` lists).
 
     API Gateway (or the local API's emulation of it) ran the authorizer before this route and put the
     principal into the request context; the token itself is not read again here.
     """
     request = api.current_request
     context = (request.context or {}).get("authorizer") if request is not None else None
+    declared = declared_route(request.method, request.context.get("resourcePath", "")) if request else None
+    roles = declared.roles if declared is not None else None
     if not context or not context.get("role"):
         raise UnauthorizedError("缺少有效的访问令牌（Authorization: Bearer …）")
     try:
         principal = Principal.from_context(context)
     except (ValidationError, ValueError) as exc:
         raise UnauthorizedError("访问令牌内容无效") from exc
+    if roles is None:
+        raise RuntimeError("a public route asked for the caller's token")  # a wiring fault, not the caller's
     if roles:
         try:
             principal.require(*roles)
@@ -111,7 +118,15 @@ def _csv(text: str, name: str) -> Response:
     )
 
 
-@route(api, "/breaches", methods=["GET"])
+@route(
+    api,
+    "/breaches",
+    methods=["GET"],
+    summary="违规记录列表（可筛选，支持 CSV 导出）",
+    roles=ANY_ROLE,
+    query=BreachListQuery,
+    produces=("application/json", "text/csv"),
+)
 def list_breaches() -> Any:
     p = _principal()
     query = BreachListQuery.model_validate(_params())
@@ -133,9 +148,16 @@ def list_breaches() -> Any:
     return {"items": page.items, "next_cursor": page.next_cursor, "total": len(items), "by_kind": by_kind}
 
 
-@route(api, "/breaches/{breach_id}/ack", methods=["POST"])
+@route(
+    api,
+    "/breaches/{breach_id}/ack",
+    methods=["POST"],
+    summary="督办确认一条违规记录",
+    roles=(Role.SUPERVISOR,),
+    body=AckRequest,
+)
 def ack_breach(breach_id: str) -> Any:
-    p = _principal(Role.SUPERVISOR)
+    p = _principal()
     existing = get_deps().tables.breaches.get(breach_id)
     if existing is None:
         raise NotFoundError(f"违规记录 {breach_id} 不存在")
@@ -146,7 +168,13 @@ def ack_breach(breach_id: str) -> Any:
     return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
 
 
-@route(api, "/records/{record_id}", methods=["GET"])
+@route(
+    api,
+    "/records/{record_id}",
+    methods=["GET"],
+    summary="记录时间线（版本、日期、期限说明、违规、通知、审计）",
+    roles=ANY_ROLE,
+)
 def get_record(record_id: str) -> Any:
     p = _principal()
     timeline = queries.record_timeline(record_id, get_deps())
@@ -156,7 +184,14 @@ def get_record(record_id: str) -> Any:
     return timeline
 
 
-@route(api, "/records/{record_id}/evidence", methods=["GET"])
+@route(
+    api,
+    "/records/{record_id}/evidence",
+    methods=["GET"],
+    summary="记录证据包（zip，含 SHA-256 清单）",
+    roles=ANY_ROLE,
+    produces=("application/zip",),
+)
 def record_evidence(record_id: str) -> Any:
     p = _principal()
     entry = get_deps().tables.records.get(record_id)
@@ -174,9 +209,16 @@ def record_evidence(record_id: str) -> Any:
     )
 
 
-@route(api, "/records/{record_id}/attribute", methods=["POST"])
+@route(
+    api,
+    "/records/{record_id}/attribute",
+    methods=["POST"],
+    summary="待认领记录：记于主体名下或退回部门",
+    roles=(Role.REGULATOR,),
+    body=AttributeRequest,
+)
 def attribute_record(record_id: str) -> Any:
-    p = _principal(Role.REGULATOR)
+    p = _principal()
     entry = get_deps().tables.records.get(record_id)
     if entry is None:
         raise NotFoundError(f"记录 {record_id} 不存在")
@@ -186,9 +228,17 @@ def attribute_record(record_id: str) -> Any:
     return {"record_id": record_id, "held": entry.held, "attribution": entry.attribution, "uscc": entry.attributed_uscc}
 
 
-@route(api, "/held", methods=["GET"])
+@route(
+    api,
+    "/held",
+    methods=["GET"],
+    summary="待认领记录队列",
+    roles=(Role.REGULATOR, Role.SUPERVISOR, Role.AUDITOR),
+    query=FormatQuery,
+    produces=("application/json", "text/csv"),
+)
 def held() -> Any:
-    p = _principal(Role.REGULATOR, Role.SUPERVISOR, Role.AUDITOR)
+    p = _principal()
     query = FormatQuery.model_validate(_params())
     items = [
         r for r in queries.held_queue(get_deps()) if p.sees(region_code=r["region_code"], department=r["department"])
@@ -198,7 +248,14 @@ def held() -> Any:
     return {"items": items, "total": len(items)}
 
 
-@route(api, "/departments/{code}/scorecard", methods=["GET"])
+@route(
+    api,
+    "/departments/{code}/scorecard",
+    methods=["GET"],
+    summary="部门按月成绩单（及时率、公示及时率、合规率、记名率）",
+    roles=ANY_ROLE,
+    query=ScorecardQuery,
+)
 def department_scorecard(code: str) -> Any:
     p = _principal()
     query = ScorecardQuery.model_validate(_params())
@@ -210,7 +267,13 @@ def department_scorecard(code: str) -> Any:
     return queries.scorecard(code, query.period or f"{today.year}-{today.month:02d}", get_deps())
 
 
-@route(api, "/bulletins", methods=["GET"])
+@route(
+    api,
+    "/bulletins",
+    methods=["GET"],
+    summary="通报列表",
+    roles=ANY_ROLE,
+)
 def list_bulletins() -> Any:
     p = _principal()
     deps = get_deps()
@@ -223,7 +286,15 @@ def list_bulletins() -> Any:
     return {"items": items}
 
 
-@route(api, "/bulletins/{scope}/{period}", methods=["GET"])
+@route(
+    api,
+    "/bulletins/{scope}/{period}",
+    methods=["GET"],
+    summary="查看一期通报",
+    roles=ANY_ROLE,
+    query=FormatQuery,
+    produces=("application/json", "text/html", "text/csv"),
+)
 def get_bulletin(scope: str, period: str) -> Any:
     p = _principal()
     if not p.reads_bulletin(scope):
@@ -238,7 +309,14 @@ def get_bulletin(scope: str, period: str) -> Any:
     return department_view(document, p.department or "") if p.role is Role.DEPARTMENT else document
 
 
-@route(api, "/calendar/deadline", methods=["GET"])
+@route(
+    api,
+    "/calendar/deadline",
+    methods=["GET"],
+    summary="计算到期日并说明跳过的休息日与调休工作日",
+    roles=PUBLIC,
+    query=DeadlineQuery,
+)
 def calendar_deadline() -> Any:
     query = DeadlineQuery.model_validate(_params())
     explanation = get_deps().calendar.explain(query.date, query.days)
@@ -252,19 +330,38 @@ def calendar_deadline() -> Any:
     }
 
 
-@route(api, "/audit/verify", methods=["GET"])
+@route(
+    api,
+    "/audit/verify",
+    methods=["GET"],
+    summary="校验审计链",
+    roles=(Role.AUDITOR,),
+)
 def audit_verify() -> Any:
-    _principal(Role.AUDITOR)
+    _principal()
     count, problems = get_deps().tables.verify_audit()
     return {"entries": count, "ok": not problems, "problems": problems}
 
 
-@route(api, "/public/subjects", methods=["GET"])
+@route(
+    api,
+    "/public/subjects",
+    methods=["GET"],
+    summary="公开查询市场主体（模糊、精确、区划）",
+    roles=PUBLIC,
+    query=public.PublicQuery,
+)
 def public_search() -> Any:
     return public.search_subjects(public.PublicQuery.model_validate(_params()), get_deps())
 
 
-@route(api, "/public/subjects/{code}", methods=["GET"])
+@route(
+    api,
+    "/public/subjects/{code}",
+    methods=["GET"],
+    summary="公开查看市场主体名下已公示信息",
+    roles=PUBLIC,
+)
 def public_subject(code: str) -> Any:
     found = public.subject_page(code, get_deps())
     if found is None:
@@ -272,20 +369,33 @@ def public_subject(code: str) -> Any:
     return found
 
 
-@route(api, "/uploads", methods=["POST"])
+@route(
+    api,
+    "/uploads",
+    methods=["POST"],
+    summary="申请上传：返回限于本部门目录的预签名表单",
+    roles=(Role.DEPARTMENT,),
+    body=UploadRequest,
+)
 def create_upload() -> Any:
     """A presigned POST form for one file in the caller's own folder (department token)."""
-    p = _principal(Role.DEPARTMENT)
+    p = _principal()
     return uploads.grant_upload(p.department or "", p.sub, _body(), get_deps())
 
 
-@route(api, "/me", methods=["GET"])
+@route(
+    api,
+    "/me",
+    methods=["GET"],
+    summary="当前令牌的角色与管辖范围",
+    roles=ANY_ROLE,
+)
 def whoami() -> Any:
     return queries.caller(_principal(), get_deps())
 
 
 def _department() -> str:
-    p = _principal(Role.DEPARTMENT)
+    p = _principal()
     return p.department or ""
 
 
@@ -294,17 +404,38 @@ def _upload_key() -> str:
     return uploads.upload_key(_department(), query.category, query.file_name)
 
 
-@route(api, "/uploads", methods=["GET"])
+@route(
+    api,
+    "/uploads",
+    methods=["GET"],
+    summary="本部门上传历史",
+    roles=(Role.DEPARTMENT,),
+)
 def list_uploads() -> Any:
     return {"items": uploads.history(_department(), get_deps())}
 
 
-@route(api, "/uploads/receipt", methods=["GET"])
+@route(
+    api,
+    "/uploads/receipt",
+    methods=["GET"],
+    summary="一次上传的处理进度与回执",
+    roles=(Role.DEPARTMENT,),
+    query=UploadQuery,
+)
 def upload_receipt() -> Any:
     return uploads.status(_upload_key(), get_deps())
 
 
-@route(api, "/uploads/rejects", methods=["GET"])
+@route(
+    api,
+    "/uploads/rejects",
+    methods=["GET"],
+    summary="一次上传的退回明细（CSV）",
+    roles=(Role.DEPARTMENT,),
+    query=UploadQuery,
+    produces=("text/csv",),
+)
 def upload_rejects() -> Any:
     blob = uploads.reject_report_of(_upload_key(), get_deps())
     if blob is None:
@@ -312,6 +443,23 @@ def upload_rejects() -> Any:
     return _csv(blob.decode("utf-8"), "rejects.csv")
 
 
-@route(api, "/health", methods=["GET"])
+@route(
+    api,
+    "/openapi.json",
+    methods=["GET"],
+    summary="本 API 的 OpenAPI 3 描述（全部接口、参数与角色）",
+    roles=PUBLIC,
+)
+def openapi_description() -> Any:
+    return openapi.document(ROUTES, version=openapi.API_VERSION)
+
+
+@route(
+    api,
+    "/health",
+    methods=["GET"],
+    summary="健康检查",
+    roles=PUBLIC,
+)
 def health() -> Any:
     return {"ok": True}

@@ -14,6 +14,7 @@ from chalice.app import AuthRequest, AuthResponse, Chalice, CloudWatchEvent, Con
 
 from functions.api import api, protect_routes
 from functions.console import console
+from functions.errors import in_chinese
 from shared.adapters.aws import client
 from shared.auth import AuthError
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
@@ -38,6 +39,17 @@ if tracing_enabled():  # decided at cold start: the X-Ray SDK is imported only w
     app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_blueprint(api)
+
+
+@app.middleware("http")
+def errors_in_chinese(event: Any, get_response: Any) -> Any:
+    """Chalice's own error answers (415, a binary answer without Accept, an unhandled fault) in Chinese too."""
+    response = get_response(event)
+    if response.status_code >= 400:
+        response.body = in_chinese(response.body)
+    return response
+
+
 app.register_blueprint(console)  # the web console's pages, all under /console
 
 # API Gateway caches an authorizer's answer per token for this long: a revoked token can go on working for at most

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from functions.errors import PUBLIC, route
 from shared import console as pages
 
 console = Blueprint(__name__)
@@ -25,13 +26,13 @@ def _html(text: str, status: int = 200) -> Response:
     return Response(body=text, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **_HEADERS})
 
 
-@console.route(PREFIX, methods=["GET"])
+@route(console, PREFIX, methods=["GET"], summary="控制台入口（跳转到登录页）", roles=PUBLIC, produces=("text/html",))
 def console_home() -> Response:
     # Relative: behind API Gateway the console lives under the stage's path (/api/console/login).
     return Response(body="", status_code=302, headers={"Location": "console/login"})
 
 
-@console.route(PREFIX + "/{name}", methods=["GET"])
+@route(console, PREFIX + "/{name}", methods=["GET"], summary="控制台页面", roles=PUBLIC, produces=("text/html",))
 def console_page(name: str) -> Response:
     text = pages.page(name)
     if text is None:
@@ -39,7 +40,14 @@ def console_page(name: str) -> Response:
     return _html(text)
 
 
-@console.route(PREFIX + "/static/{name}", methods=["GET"])
+@route(
+    console,
+    PREFIX + "/static/{name}",
+    methods=["GET"],
+    summary="控制台静态文件（CSS、JS）",
+    roles=PUBLIC,
+    produces=("text/css", "text/javascript"),
+)
 def console_asset(name: str) -> Response:
     found = pages.asset(name)
     if found is None:

@@ -21,6 +21,7 @@ import copy
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -47,7 +48,26 @@ _ERROR_TYPES = {
     "UNAUTHORIZED": "UnauthorizedException",
     "ACCESS_DENIED": "AccessDeniedException",
     "AUTHORIZER_CONFIGURATION_ERROR": "AuthorizerConfigurationException",
+    "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
+    "REQUEST_TOO_LARGE": "RequestTooLargeException",
+    "THROTTLED": "TooManyRequestsException",
 }
+# API Gateway's payload limit: a larger request body is refused before any function runs.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+
+class RouteNotFoundError(LocalGatewayException):
+    """No route has this path and method (API Gateway's MISSING_AUTHENTICATION_TOKEN answer)."""
+
+    CODE = 404
+
+
+class RequestTooLargeError(LocalGatewayException):
+    CODE = 413
+
+
+class ThrottledError(LocalGatewayException):
+    CODE = 429
 
 
 @cache
@@ -59,13 +79,17 @@ def gateway_responses() -> dict[str, tuple[int, bytes]]:
     return {
         kind: (int(spec["statusCode"]), spec["responseTemplates"]["application/json"].encode("utf-8"))
         for kind, spec in body["x-amazon-apigateway-gateway-responses"].items()
+        if "statusCode" in spec  # DEFAULT_4XX/5XX keep the status of whatever they answer
     }
 
 
-def _refusal(kind: type[LocalGatewayException], response_type: str, context: LambdaContext) -> LocalGatewayException:
+def _refusal(
+    kind: type[LocalGatewayException], response_type: str, context: LambdaContext | None = None
+) -> LocalGatewayException:
     status, body = gateway_responses()[response_type]
     assert status == kind.CODE, f"{response_type} is {status} in chalice-overrides.yaml"
-    headers = {"x-amzn-RequestId": context.aws_request_id, "x-amzn-ErrorType": _ERROR_TYPES[response_type]}
+    request_id = context.aws_request_id if context is not None else str(uuid.uuid4())
+    headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": _ERROR_TYPES[response_type]}
     headers["Content-Type"] = "application/json; charset=utf-8"
     return kind(headers, body)
 
@@ -155,6 +179,32 @@ class ApiGateway(LocalGateway):
         """``run_authorizer(call)`` runs the authorizer function (locally: with its own deployed role)."""
         super().__init__(app, config)
         self._authorizer = TokenAuthorizerStep(app, cache_seconds=authorizer_cache_seconds, run=run_authorizer)
+        self._routes = app.routes
+
+    def _generate_lambda_event(
+        self, method: str, path: str, headers: dict[str, Any], body: bytes | None
+    ) -> dict[str, Any]:
+        """The event API Gateway would pass on; no route for this path and method is refused as it refuses it
+        (chalice would answer an unknown path with an English 403 and a wrong method from the route code)."""
+        try:
+            event: dict[str, Any] = super()._generate_lambda_event(method, path, headers, body)
+        except ValueError as exc:
+            raise _refusal(RouteNotFoundError, "MISSING_AUTHENTICATION_TOKEN") from exc
+        if method != "OPTIONS" and method not in self._routes.get(event["requestContext"]["resourcePath"], {}):
+            raise _refusal(RouteNotFoundError, "MISSING_AUTHENTICATION_TOKEN")
+        return event
+
+
+def too_large() -> LocalGatewayException:
+    """The refusal of a body over :data:`MAX_REQUEST_BYTES`."""
+    return _refusal(RequestTooLargeError, "REQUEST_TOO_LARGE")
+
+
+def throttled(retry_after: float) -> LocalGatewayException:
+    """The refusal of a throttled public call (the usage plan's answer in AWS), with when to retry."""
+    refusal = _refusal(ThrottledError, "THROTTLED")
+    refusal.headers = {**(refusal.headers or {}), "Retry-After": str(max(1, round(retry_after)))}
+    return refusal
 
 
 def gateway_error(exc: LocalGatewayException) -> dict[str, Any]:

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -251,7 +252,7 @@ def api_wsgi_app(
     from chalice.local import LocalGatewayException
 
     import functions.app as app_module
-    from infra.local_gateway import ApiGateway, gateway_error
+    from infra.local_gateway import MAX_REQUEST_BYTES, ApiGateway, gateway_error, throttled, too_large
     from shared.settings import get_settings
 
     config = Config.create(chalice_stage="dev", app_name="guiji")
@@ -265,22 +266,24 @@ def api_wsgi_app(
         settings = get_settings()
         public_limit = RateLimiter(settings.public_rate_per_second, settings.public_burst)
 
+    def refuse(exc: LocalGatewayException, start_response: Callable[..., Any]) -> list[bytes]:
+        response = gateway_error(exc)
+        start_response(f"{response['statusCode']} ERROR", [(k, str(v)) for k, v in response["headers"].items()])
+        return [response["body"]]
+
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "/")
         if path.startswith(PUBLIC_PREFIX):
             allowed, wait = public_limit.allow(environ.get("REMOTE_ADDR", "?"))
             if not allowed:
-                retry = str(max(1, round(wait)))
-                body = json.dumps({"message": "请求过于频繁，请稍后再试"}, ensure_ascii=False).encode("utf-8")
-                start_response(
-                    "429 Too Many Requests",
-                    [("Content-Type", "application/json; charset=utf-8"), ("Retry-After", retry)],
-                )
-                return [body]
+                return refuse(throttled(wait), start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > MAX_REQUEST_BYTES:
+            _discard(environ["wsgi.input"], length)  # read, not kept: the client then reads the 413 (no broken pipe)
+            return refuse(too_large(), start_response)
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if body and environ.get("CONTENT_TYPE"):
@@ -292,9 +295,10 @@ def api_wsgi_app(
             )
         except LocalGatewayException as exc:  # refused before any route code ran (authorizer, unknown route)
             response = gateway_error(exc)
-        except Exception as exc:  # noqa: BLE001 - report like API Gateway, keep serving
+        except Exception:  # noqa: BLE001 - the function itself failed: API Gateway answers 502, keep serving
             logging.getLogger("guiji.local").exception("API error")
-            response = {"statusCode": 502, "headers": {}, "body": json.dumps({"message": str(exc)})}
+            fault = {"Code": "BadGateway", "Message": "服务函数执行失败，请稍后再试或联系运维人员"}
+            response = {"statusCode": 502, "headers": {}, "body": json.dumps(fault, ensure_ascii=False)}
         status = int(response["statusCode"])
         payload = response.get("body") or b""
         if isinstance(payload, str):
@@ -312,12 +316,55 @@ def api_wsgi_app(
     return wsgi
 
 
+def _discard(stream: Any, length: int, chunk: int = 1 << 16) -> None:
+    """Read and drop ``length`` bytes of a request body (up to 4x the gateway's limit; a client that sends more
+    gets its connection closed instead)."""
+    left = min(length, 4 * (10 << 20))
+    while left > 0:
+        got = stream.read(min(chunk, left))
+        if not got:
+            return
+        left -= len(got)
+
+
+class _PerThread:
+    """A Chalice app attribute kept per thread. In Lambda a container serves one request at a time, so Chalice
+    keeps ``app.current_request`` on the app object; the local API serves requests concurrently, so each of its
+    threads gets its own."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(self._local, "value", None)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self._local.value = value
+
+
+def _serve_requests_concurrently(app: Any) -> None:
+    """Give the Chalice app per-thread request state (once)."""
+    if not getattr(type(app), "_per_thread", False):
+        attrs = {"_per_thread": True, "current_request": _PerThread(), "lambda_context": _PerThread()}
+        app.__class__ = type("LocalChalice", (type(app),), attrs)
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per request, as API Gateway runs concurrent calls in separate Lambda containers: a slow
+    request (a long evidence bundle, a client that sends slowly) does not hold up the others."""
+
+    daemon_threads = True
+
+
 def serve_api(
     port: int, public_limit: RateLimiter | None = None, *, authorizer_cache_seconds: int | None = None
 ) -> WSGIServer:
     """Serve the API on 127.0.0.1:port; the authorizer cache TTL is the deployed one unless given (tests)."""
+    import functions.app as app_module
+
+    _serve_requests_concurrently(app_module.app)
     app = api_wsgi_app(public_limit, authorizer_cache_seconds=authorizer_cache_seconds)
-    server = make_server("127.0.0.1", port, app, handler_class=_QuietHandler)
+    server = make_server("127.0.0.1", port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="guiji-api", daemon=True).start()
     return server
 

@@ -56,6 +56,7 @@ GET  /calendar/deadline               200 200 200 200 200 200 200 200 200  200
 GET  /public/subjects                 200 200 200 200 200 200 200 200 200  200
 GET  /public/subjects/{code}          200 200 200 200 200 200 200 200 200  200
 GET  /health                          200 200 200 200 200 200 200 200 200  200
+GET  /openapi.json                    200 200 200 200 200 200 200 200 200  200
 GET  /records/{record_id}/evidence    200 200 200 200 401 401 401 401 403  403
 GET  /me                              200 200 200 200 401 401 401 401 200  200
 POST /uploads                         200 403 403 403 401 401 401 401 200  200
@@ -89,6 +90,7 @@ URLS = {
     "/public/subjects": f"/public/subjects?q={urllib.request.quote(h.COMPANY_NAME)}",
     "/public/subjects/{code}": f"/public/subjects/{h.COMPANY}",
     "/health": "/health",
+    "/openapi.json": "/openapi.json",
     "/records/{record_id}/evidence": f"/records/{urllib.request.quote(R)}/evidence",
     "/me": "/me",
     "/uploads": "/uploads",
@@ -226,6 +228,22 @@ def test_the_matrix_covers_every_route() -> None:
 
     served = {(m, path) for path, methods in app.routes.items() for m in methods if m != "OPTIONS"}
     assert served == {(c.method, c.route) for c in CELLS}
+
+
+def test_the_api_document_lists_the_roles_the_matrix_admits() -> None:
+    """GET /openapi.json names, per route, exactly the roles that are not refused (403/401) in the matrix."""
+    from functions.errors import ROUTES
+    from shared.openapi import document
+
+    doc = document(ROUTES, version="test")
+    for line in MATRIX.strip().splitlines():
+        method, route, *expected = line.split()
+        admitted = [
+            role for role, text in zip(CALLERS[:4], expected[:4], strict=True) if text[:3] not in ("401", "403")
+        ]
+        public = expected[4] != "401"  # no token at all still answered
+        listed = doc["paths"][route][method.lower()]["x-guiji-roles"]
+        assert sorted(listed) == ([] if public else sorted(admitted)), (method, route)
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[f"{c.method} {c.route} × {c.caller}" for c in CELLS])

@@ -176,7 +176,7 @@ def test_public_routes_are_rate_limited_per_client(env: Any) -> None:
         statuses = [_get(url)[0] for _ in range(3)]
         status, body, headers = _get(url)
         assert statuses == [200, 200, 200]
-        assert status == 429 and "频繁" in body["message"] and int(headers["Retry-After"]) >= 1
+        assert status == 429 and "频繁" in body["Message"] and int(headers["Retry-After"]) >= 1
         assert _get(f"http://127.0.0.1:{port}/calendar/deadline?date=2024-09-27&days=7")[0] == 200  # not public
     finally:
         server.shutdown()

@@ -592,10 +592,19 @@ def test_authorizer_function_reads_keys_and_deny_list_only(resources: dict[str, 
     assert permission["Principal"] == "apigateway.amazonaws.com"
 
 
-def test_authorizer_refusals_answer_json_in_chinese(resources: dict[str, dict[str, Any]]) -> None:
+def test_gateway_refusals_answer_json_in_chinese(resources: dict[str, dict[str, Any]]) -> None:
     responses = resources["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
-    expected_status = {"UNAUTHORIZED": 401, "ACCESS_DENIED": 403, "AUTHORIZER_CONFIGURATION_ERROR": 500}
+    expected_status = {
+        "UNAUTHORIZED": 401,
+        "ACCESS_DENIED": 403,
+        "AUTHORIZER_CONFIGURATION_ERROR": 500,
+        "MISSING_AUTHENTICATION_TOKEN": 404,  # no such route: API Gateway's default is a bare 403
+        "REQUEST_TOO_LARGE": 413,
+        "THROTTLED": 429,
+    }
     for kind, status in expected_status.items():
         assert responses[kind]["statusCode"] == status
-        body = json.loads(responses[kind]["responseTemplates"]["application/json"])
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)  # whatever else API Gateway refuses
+    for kind, spec in responses.items():
+        body = json.loads(spec["responseTemplates"]["application/json"])
         assert any("\u4e00" <= ch <= "\u9fff" for ch in body["Message"]), kind
