@@ -398,6 +398,17 @@ class _Tally:
         return {**self.c, **self.rates()}
 
 
+def unit_figures(entries: Iterable[LedgerEntry], uploads: Iterable[UploadStat], as_of: date) -> dict[str, Any]:
+    """One unit's counts and its four rates (及时率, 公示及时率, 合规率, 记名率) as of a day, by the definitions of this
+    module: what a bulletin shows in each row, and what a department's scorecard shows for its month."""
+    tally = _Tally()
+    for entry in entries:
+        tally.add_entry(entry, as_of)
+    for upload in uploads:
+        tally.add_upload(upload)
+    return tally.row()
+
+
 @dataclass(frozen=True, slots=True)
 class _Breach:
     breach_id: str

@@ -15,6 +15,7 @@ from pydantic import BaseModel, field_validator
 
 from shared.auditchain import ENTRY_FIELDS
 from shared.auth import Principal
+from shared.bulletins import UploadStat, unit_figures
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
 from shared.evidence import build_bundle
 from shared.exports import excel_safe
@@ -259,42 +260,36 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
     if dept is None:
         raise QueryError(f"部门“{code}”未登记")
     entries = [e for e in deps.tables.records.by_department(code, start, end) if e.production_date < end]
-    collected = [e for e in entries if e.collected]
-    with_clock = [e for e in collected if e.collect_due is not None]
-    on_time = [e for e in with_clock if e.collection_late_days == 0 and local_date(e.collected_at) <= e.collect_due]  # type: ignore[arg-type, operator]
-    published = [e for e in collected if e.published_at is not None]
-    pub_on_time = [e for e in published if local_date(e.published_at) <= e.publish_due]  # type: ignore[arg-type]
-    attributed = [e for e in collected if e.attribution is not None and e.attribution.publishable]
-
     # Rows of the month's upload receipts (the same items a bulletin's 合规率 counts).
     uploads = deps.tables.control.table.query(
         "pk = :p AND sk BETWEEN :a AND :b", {":p": f"UPLOADS#{code}", ":a": start.isoformat(), ":b": f"{end}"}
     )
-    rows_read = sum(int(u["read"]) for u in uploads)
-    rows_rejected = sum(int(u["rejected"]) for u in uploads)
-
-    def rate(part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
-
+    stats = [
+        UploadStat(department=code, collected_on=start, read=int(u["read"]), rejected=int(u["rejected"]))
+        for u in uploads
+    ]
+    # One definition of each rate: the bulletin's (shared/bulletins.py), as of today.
+    f = unit_figures(entries, stats, local_date(utc_now()))
     return {
         "department": code,
         "department_name": dept.name,
         "region_code": dept.region_code,
         "level": region_level(dept.region_code).value,
         "period": period,
-        "produced_known": len(entries),
-        "collected": len(collected),
-        "never_collected": len([e for e in entries if not e.collected]),
-        "collected_on_time": len(on_time),
-        "on_time_rate": rate(len(on_time), len(with_clock)),  # 及时率 (7 working days)
-        "published": len(published),
-        "published_on_time": len(pub_on_time),
-        "publication_on_time_rate": rate(len(pub_on_time), len(published)),  # 公示及时率 (20 working days)
-        "attributed": len(attributed),
-        "attribution_rate": rate(len(attributed), len(collected)),  # 记名率
-        "rows_read": rows_read,
-        "rows_rejected": rows_rejected,
-        "compliance_rate": rate(rows_read - rows_rejected, rows_read),  # 合规率 (rows passing validation)
+        "produced_known": f["records"],
+        "collected": f["collected"],
+        "never_collected": f["not_collected"],
+        "collected_on_time": f["collected_on_time"],
+        "on_time_rate": f["timely_rate"],  # 及时率 (7 working days)
+        "published": f["published"],
+        "published_on_time": f["published_on_time"],
+        "publication_on_time_rate": f["publication_timely_rate"],  # 公示及时率 (20 working days)
+        "attributed": f["attributed"],
+        "attribution_base": f["attribution_base"],
+        "attribution_rate": f["attribution_rate"],  # 记名率 (natural persons left out, as in bulletins)
+        "rows_read": f["rows_read"],
+        "rows_rejected": f["rows_rejected"],
+        "compliance_rate": f["compliance_rate"],  # 合规率 (rows passing validation)
         "clocks": {"collect_days": COLLECT_DAYS if not dept.is_regulator else None, "publish_days": PUBLISH_DAYS},
         "pending": [_pending(e) for e in entries if not e.collected or e.published_at is None],
     }
