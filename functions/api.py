@@ -26,6 +26,7 @@ from shared.api_models import (
     AttributeRequest,
     BreachListQuery,
     DeadlineQuery,
+    DigestQuery,
     FormatQuery,
     ScorecardQuery,
     UploadQuery,
@@ -166,6 +167,23 @@ def ack_breach(breach_id: str) -> Any:
     as_of = body.as_of or local_date(utc_now())
     breach = monitor.acknowledge(breach_id, body.note, p.label, as_of, get_deps())
     return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
+
+
+@route(
+    api,
+    "/digests",
+    methods=["GET"],
+    summary="收到的督办日报（默认本辖区近30天）",
+    roles=(Role.SUPERVISOR, Role.REGULATOR, Role.AUDITOR),
+    query=DigestQuery,
+)
+def list_digests() -> Any:
+    p = _principal()
+    query = DigestQuery.model_validate(_params())
+    region = query.region or p.region
+    if not p.sees_region(region):
+        raise ForbiddenError(f"行政区划“{region}”不在您的管辖范围内")
+    return queries.received_digests(region, query.from_, query.to, get_deps())
 
 
 @route(

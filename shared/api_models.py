@@ -83,6 +83,20 @@ class UploadQuery(_Strict):
     file_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 
 
+class DigestQuery(_Strict):
+    """``GET /digests``: the supervision digests a jurisdiction received (default: the caller's own, last 30 days)."""
+
+    region: Annotated[Text, StringConstraints(pattern=r"^\d{6}$")] | None = None
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DigestQuery:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("起始日期不能晚于截止日期")
+        return self
+
+
 class DeadlineQuery(_Strict):
     """``GET /calendar/deadline``."""
 

@@ -58,6 +58,7 @@ GET  /public/subjects/{code}          200 200 200 200 200 200 200 200 200  200
 GET  /health                          200 200 200 200 200 200 200 200 200  200
 GET  /openapi.json                    200 200 200 200 200 200 200 200 200  200
 GET  /records/{record_id}/evidence    200 200 200 200 401 401 401 401 403  403
+GET  /digests                         403 200 200 200 401 401 401 401 200- 403
 GET  /me                              200 200 200 200 401 401 401 401 200  200
 POST /uploads                         200 403 403 403 401 401 401 401 200  200
 GET  /uploads                         200 403 403 403 401 401 401 401 200  200-
@@ -74,6 +75,8 @@ GET  /console/static/{name}           200 200 200 200 200 200 200 200 200  200
 # * Verifying the audit trail is not scoped by region: any auditor checks the whole chain.
 # * The upload routes are a department's own folder: its code decides, not the token's region ("out" is ENV's
 #   department token with a Xiamen region); another department sees its own (empty) folder, never ENV's files.
+# * Digests are addressed to supervisors; the regulator and auditors read those of their jurisdiction too, a
+#   department receives none (its own breaches are on its workbench).
 # * The console's pages and assets are public: they hold no data and call the API with the signed-in token.
 
 URLS = {
@@ -93,6 +96,7 @@ URLS = {
     "/openapi.json": "/openapi.json",
     "/records/{record_id}/evidence": f"/records/{urllib.request.quote(R)}/evidence",
     "/me": "/me",
+    "/digests": "/digests?from=2024-10-01&to=2024-10-31",
     "/uploads": "/uploads",
     "/uploads/receipt": "/uploads/receipt?category=penalty&file_name=r.csv",
     "/uploads/rejects": "/uploads/rejects?category=penalty&file_name=bad.csv",
@@ -112,6 +116,7 @@ HIDDEN = {
     "/breaches": B,
     "/held": H,
     "/bulletins": "bulletins/350100/",
+    "/digests": "【归集督办】",
     "/uploads": f"incoming/{h.ENV_DEPT}/",
     "/uploads/receipt": f"incoming/{h.ENV_DEPT}/",
 }
@@ -173,6 +178,7 @@ def world(stack: Any) -> Iterator[World]:
     rejected = h.penalty_row("闽环罚〔2024〕703号", "2024-09-27", code="123")
     assert stack.upload(h.ENV_DEPT, "penalty", "bad.csv", h.csv_bytes([rejected]))["counts"]["rejected"] == 1
     monitor.run_scan(date(2024, 10, 31), stack.deps)
+    assert monitor.send_notices(date(2024, 10, 31), stack.deps).digests  # the province's digest (ENV is provincial)
     bulletins.run_on_demand(date(2024, 10, 31), stack.deps, period="2024-09", scope="350100")
     assert stack.deps.tables.breaches.get(B) is not None and stack.deps.tables.records.get(H).held
 

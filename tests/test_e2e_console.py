@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import shutil
+import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -75,6 +76,7 @@ def world(stack: Any) -> Iterator[dict[str, Any]]:
         stack, "held.csv", HELD_DOC, "2024-09-27", code=h.UNKNOWN, name="无法识别的公司", collected_at=ON_TIME
     )
     monitor.run_scan(date(2024, 10, 31), stack.deps)
+    assert monitor.send_notices(date(2024, 10, 31), stack.deps).digests == 2  # Fujian's and Fuzhou's
     bulletins.run_on_demand(date(2024, 11, 4), stack.deps, period="2024-10", scope="350000")
     port = free_port()
     server = serve_api(port)
@@ -216,6 +218,39 @@ def test_auditor_opens_a_timeline_verifies_the_trail_and_reads_a_bulletin(page: 
     page.goto(world["base"] + "/bulletins")
     page.locator("#bulletin-list tr", has_text="2024-10").locator("button").click()
     sync_api.expect(page.locator("#bulletin-title")).to_contain_text("通报")
+
+
+def test_supervisor_reads_the_digests_its_jurisdiction_received(page: Any, world: dict[str, Any]) -> None:
+    sign_in(page, world, "supervisor", region="350100")
+    page.click("nav a[href=digests]")
+    sync_api.expect(page.locator("#jurisdiction")).to_contain_text("福州市")
+    sync_api.expect(page.locator("#digest-list")).to_contain_text("该期间没有收到督办日报")  # default: the last 30 days
+    page.fill("#digest-form input[name=from]", "2024-10-01")
+    page.fill("#digest-form input[name=to]", "2024-10-31")
+    page.click("#digest-form button[type=submit]")
+    row = page.locator("#digest-list tbody tr")
+    sync_api.expect(row).to_have_count(1)  # Fuzhou's own digest, not the province's
+    sync_api.expect(row).to_contain_text("2024-10-31")
+    sync_api.expect(row).to_contain_text("市级")
+    row.locator("button").click()
+    sync_api.expect(page.locator("#digest")).to_contain_text(CITY_DOC)
+    sync_api.expect(page.locator("#digest")).not_to_contain_text(OVERDUE_DOC)
+
+
+def test_auditor_downloads_a_records_evidence_bundle(page: Any, world: dict[str, Any]) -> None:
+    from shared.evidence import verify_bundle
+
+    sign_in(page, world, "auditor")
+    rid = record_id(h.ENV_DEPT, "penalty", OVERDUE_DOC)
+    page.goto(world["base"] + "/record?id=" + rid)
+    sync_api.expect(page.locator("#record")).to_contain_text("逾期未公示")
+    with page.expect_download() as info:
+        page.click("#evidence")
+    assert info.value.suggested_filename == f"evidence-{rid}.zip"
+    blob = Path(info.value.path()).read_bytes()
+    assert blob.startswith(b"PK") and verify_bundle(blob) == []  # the zip as sent, manifest intact
+    with zipfile.ZipFile(io.BytesIO(blob)) as bundle:
+        assert any(OVERDUE_DOC in bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist())
 
 
 def test_a_department_cannot_open_another_departments_record(page: Any, world: dict[str, Any]) -> None:

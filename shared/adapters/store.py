@@ -480,6 +480,24 @@ class ControlStore:
             return list(self.table.query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": prefix}))
         return list(self.table.query("pk = :p", {":p": pk}))
 
+    @staticmethod
+    def digest_key(jurisdiction: str, level: str, as_of: date) -> tuple[str, str]:
+        """Where the digest of one jurisdiction, level and day is claimed and kept (``ops`` for operators' notes)."""
+        return (f"DIGEST#{jurisdiction}#{level}" if level else f"DIGEST#{jurisdiction}"), as_of.isoformat()
+
+    def digests(self, jurisdiction: str, levels: Iterable[str], since: date, until: date) -> list[Item]:
+        """The digests kept for a jurisdiction between two days (inclusive), newest first, across levels."""
+        found: list[Item] = []
+        for level in levels:
+            pk, _ = self.digest_key(jurisdiction, level, since)
+            found.extend(
+                self.table.query(
+                    "pk = :p AND sk BETWEEN :a AND :b",
+                    {":p": pk, ":a": since.isoformat(), ":b": until.isoformat()},
+                )
+            )
+        return sorted(found, key=lambda i: (str(i["sk"]), str(i["pk"])), reverse=True)
+
     def heartbeat(self, job: str, as_of: date, detail: dict[str, Any]) -> None:
         self.table.put({"pk": "JOB", "sk": job, "last_success": iso_utc(utc_now()), "as_of": str(as_of), **detail})
 

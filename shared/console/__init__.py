@@ -14,6 +14,7 @@ PAGES: dict[str, str] = {
     "login": "登录",
     "department": "部门工作台",
     "breaches": "违规记录",
+    "digests": "督办日报",
     "held": "待处理记录",
     "record": "记录时间线",
     "audit": "审计核验",

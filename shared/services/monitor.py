@@ -257,7 +257,7 @@ def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
 
 
 def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level: Level) -> bool:
-    pk, sk = f"DIGEST#{digest.jurisdiction}#{level.value}", digest.as_of.isoformat()
+    pk, sk = deps.tables.control.digest_key(digest.jurisdiction, level.value, digest.as_of)
     if not _claim(pk, sk, deps):
         return False
     message_id = deps.notifier.publish(digest.subject, digest.body, digest.attributes)
@@ -307,7 +307,7 @@ def _claim(pk: str, sk: str, deps: Deps) -> bool:
 
 
 def _deliver_ops_notice(as_of: date, warnings: list[str], deps: Deps) -> None:
-    pk, sk = "DIGEST#ops", as_of.isoformat()
+    pk, sk = deps.tables.control.digest_key("ops", "", as_of)
     if not _claim(pk, sk, deps):
         return
     body = "涉企信息归集公示监测系统运行提示\n" + "\n".join(f"- {w}" for w in warnings)

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, field_validator
@@ -20,7 +20,8 @@ from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
 from shared.evidence import build_bundle
 from shared.exports import excel_safe
 from shared.ledger import LedgerEntry
-from shared.monitoring import BreachKind
+from shared.monitoring import LEVEL_ORDER, LEVEL_ZH, BreachKind, Level
+from shared.notices import SEVERITY_ZH
 from shared.regions import city_of, in_jurisdiction, region_level, region_name
 from shared.services.context import Deps
 from shared.services.intake import receipt_key_of
@@ -344,4 +345,42 @@ def caller(principal: Principal, deps: Deps) -> dict[str, Any]:
         "department": principal.department,
         "department_name": dept.name if dept else None,
         "expires_at": principal.exp,
+    }
+
+
+DIGEST_DAYS = 30  # what ``GET /digests`` shows when no dates are given
+
+
+def received_digests(jurisdiction: str, since: date | None, until: date | None, deps: Deps) -> dict[str, Any]:
+    """The supervision digests sent to one jurisdiction (every level it is addressed at), newest first."""
+    until = until or local_date(utc_now())
+    since = since or until - timedelta(days=DIGEST_DAYS - 1)
+    items = deps.tables.control.digests(jurisdiction, [level.value for level in LEVEL_ORDER], since, until)
+    digests = []
+    for item in items:
+        if item.get("status") != "sent":
+            continue  # a claim whose sender has not finished (or crashed): nothing was received yet
+        attributes = item.get("attributes") or {}
+        level = Level(str(item["pk"]).rsplit("#", 1)[-1])
+        severity = str(attributes.get("severity", ""))
+        digests.append(
+            {
+                "as_of": item["sk"],
+                "level": level.value,
+                "level_name": LEVEL_ZH[level],
+                "severity": severity,
+                "severity_name": SEVERITY_ZH.get(severity, ""),
+                "subject": item.get("subject", ""),
+                "body": item.get("body", ""),
+                "breach_count": len(item.get("breach_ids") or []),
+                "sent_at": item.get("sent_at"),
+            }
+        )
+    return {
+        "jurisdiction": jurisdiction,
+        "jurisdiction_name": region_name(jurisdiction),
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "items": digests,
+        "total": len(digests),
     }

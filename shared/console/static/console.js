@@ -32,9 +32,9 @@ const FOLDERS = CATEGORIES.concat([["ledger", "生产台账"], ["published", "�
 const CATEGORY_ZH = Object.fromEntries(FOLDERS);
 const NAV = {
   department: [["department", "部门工作台"], ["record", "记录时间线"], ["bulletins", "通报"]],
-  regulator: [["held", "待处理记录"], ["breaches", "违规记录"], ["record", "记录时间线"], ["bulletins", "通报"]],
-  supervisor: [["breaches", "违规督查"], ["record", "记录时间线"], ["bulletins", "通报"]],
-  auditor: [["breaches", "违规报告"], ["record", "记录时间线"], ["audit", "审计核验"], ["bulletins", "通报"]],
+  regulator: [["held", "待处理记录"], ["breaches", "违规记录"], ["digests", "督办日报"], ["record", "记录时间线"], ["bulletins", "通报"]],
+  supervisor: [["breaches", "违规督查"], ["digests", "督办日报"], ["record", "记录时间线"], ["bulletins", "通报"]],
+  auditor: [["breaches", "违规报告"], ["digests", "督办日报"], ["record", "记录时间线"], ["audit", "审计核验"], ["bulletins", "通报"]],
 };
 const HOME = { department: "department", regulator: "held", supervisor: "breaches", auditor: "breaches" };
 
@@ -94,7 +94,7 @@ class ApiError extends Error {
 
 async function api(path, options) {
   const opts = Object.assign({ method: "GET" }, options || {});
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: opts.accept || "application/json" };
   if (token() && !opts.anonymous) headers.Authorization = "Bearer " + token();
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -128,8 +128,8 @@ function query(params) {
   return s ? "?" + s : "";
 }
 
-async function download(path, fileName) {
-  const resp = await api(path, { raw: true });
+async function download(path, fileName, accept) {
+  const resp = await api(path, { raw: true, accept });
   const blob = await resp.blob(); // bytes as sent: the UTF-8 BOM stays, so Excel opens the CSV correctly
   const url = URL.createObjectURL(blob);
   const a = el("a", { href: url, download: fileName });
@@ -600,10 +600,20 @@ PAGES.record = async function () {
     history.replaceState(null, "", "record" + query({ id }));
     show(id);
   });
+  let shown = null;
+  // The evidence bundle (zip + SHA-256 manifest, checked offline by `guiji audit verify-bundle`).
+  $("evidence").addEventListener("click", () =>
+    download("/records/" + encodeURIComponent(shown) + "/evidence", "evidence-" + shown + ".zip", "application/zip").catch((e) =>
+      flash("下载失败：" + e.message, "error"),
+    ),
+  );
   async function show(id) {
     const box = clear($("record"));
+    $("evidence").hidden = true;
     try {
       const t = await api("/records/" + encodeURIComponent(id));
+      shown = id;
+      $("evidence").hidden = false;
       const r = t.record;
       box.append(
         el(
@@ -684,6 +694,66 @@ PAGES.record = async function () {
     $("record-id").value = params.get("id");
     show(params.get("id"));
   }
+};
+
+PAGES.digests = async function () {
+  const form = $("digest-form");
+  const params = new URLSearchParams(location.search);
+  for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
+  $("print").addEventListener("click", () => window.print());
+  function filters() {
+    const out = {};
+    for (const name of ["region", "from", "to"]) out[name] = form.elements[name].value.trim();
+    return out;
+  }
+  function open(d) {
+    const box = $("digest");
+    clear(box).append(
+      el("h2", {}, d.subject),
+      keyValues([
+        ["日期", d.as_of],
+        ["层级", d.level_name],
+        ["紧急程度", d.severity_name || "—"],
+        ["涉及违规", d.breach_count + " 条"],
+        ["发送时间", when(d.sent_at)],
+      ]),
+      el("pre", { className: "digest-body" }, d.body),
+    );
+    box.hidden = false;
+    box.scrollIntoView();
+  }
+  async function load() {
+    const f = filters();
+    try {
+      const data = await api("/digests" + query(f));
+      $("jurisdiction").textContent = (data.jurisdiction_name || data.jurisdiction) + " ";
+      $("total").textContent = data.from + " 至 " + data.to + "，共 " + data.total + " 份";
+      if (!f.from) form.elements.from.value = data.from;
+      if (!f.to) form.elements.to.value = data.to;
+      clear($("digest-list")).append(
+        table(
+          data.items,
+          [
+            ["日期", (d) => d.as_of],
+            ["层级", (d) => d.level_name],
+            ["紧急程度", (d) => d.severity_name || "—"],
+            ["涉及违规", (d) => String(d.breach_count)],
+            ["标题", (d) => el("button", { type: "button", className: "link", onclick: () => open(d) }, d.subject)],
+          ],
+          "该期间没有收到督办日报",
+        ),
+      );
+      $("digest").hidden = true;
+    } catch (e) {
+      flash("查询失败：" + e.message, "error");
+    }
+  }
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    history.replaceState(null, "", "digests" + query(filters()));
+    load();
+  });
+  await load();
 };
 
 PAGES.audit = async function () {
