@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens["department"] = issue_local_token("department", department=department, sub="screenshots")
     shots: list[tuple[str, str, str]] = [
         ("supervisor", "/breaches?status=open", "console-breaches.png"),
+        ("supervisor", "/digests", "console-digests.png"),
         ("regulator", "/held", "console-held.png"),
         ("auditor", "/bulletins", "console-bulletins.png"),
         ("", "/public", "console-public.png"),
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             if name == "console-bulletins.png" and page.locator("button.open-bulletin").count():
                 page.locator("button.open-bulletin").first.click()
                 page.wait_for_selector("#bulletin-title")
+            if name == "console-digests.png" and page.locator("#digest-list button").count():
+                page.locator("#digest-list button").first.click()
+                page.wait_for_selector("#digest h2")
             if name == "console-public.png" and published:
                 page.fill("#q", str(published.get("subject_name") or ""))
                 page.click("#search-form button[type=submit]")
