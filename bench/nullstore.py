@@ -113,6 +113,7 @@ def null_deps(subjects: Iterable[Any] = ()) -> Any:
         "IDEMPOTENCY_TABLE",
         "INTAKE_QUEUE_URL",
         "NOTICES_TOPIC_ARN",
+        "SHARING_TOPIC_ARN",
     )
     settings = Settings.model_validate(dict.fromkeys(names, "null"))
     tables = NullTables(registry_items(subjects))
@@ -122,6 +123,7 @@ def null_deps(subjects: Iterable[Any] = ()) -> Any:
         objects=None,  # type: ignore[arg-type]
         queue=None,  # type: ignore[arg-type]
         notifier=None,  # type: ignore[arg-type]
+        sharing=None,  # type: ignore[arg-type]
         calendar=default_calendar(),
         stats=tables.stats,
     )

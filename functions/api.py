@@ -29,14 +29,16 @@ from shared.api_models import (
     DigestQuery,
     FormatQuery,
     ScorecardQuery,
+    SubscriptionListQuery,
     UploadQuery,
 )
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
-from shared.services import monitor, public, publication, queries, uploads
+from shared.services import monitor, public, publication, queries, sharing, uploads
 from shared.services.context import get_deps
 from shared.services.uploads import UploadRequest
+from shared.sharing import SubscriptionRequest
 from shared.timeutil import local_date, utc_now
 
 api = Blueprint(__name__)
@@ -184,6 +186,60 @@ def list_digests() -> Any:
     if not p.sees_region(region):
         raise ForbiddenError(f"行政区划“{region}”不在您的管辖范围内")
     return queries.received_digests(region, query.from_, query.to, get_deps())
+
+
+@route(
+    api,
+    "/subscriptions",
+    methods=["GET"],
+    summary="同级推送订阅及其推送条数（部门看本部门的，其他角色看辖区内部门的）",
+    roles=ANY_ROLE,
+    query=SubscriptionListQuery,
+)
+def list_subscriptions() -> Any:
+    p = _principal()
+    query = SubscriptionListQuery.model_validate(_params())
+    scope: dict[str, str | None] = (
+        {"department": p.department}
+        if p.role is Role.DEPARTMENT
+        else {"region": None if p.region == "350000" else p.region}
+    )
+    return sharing.list_subscriptions(get_deps(), since=query.from_, until=query.to, **scope)
+
+
+@route(
+    api,
+    "/subscriptions",
+    methods=["POST"],
+    summary="部门订阅其他部门公示的信息（按类别、行政区划）",
+    roles=(Role.DEPARTMENT,),
+    body=SubscriptionRequest,
+)
+def create_subscription() -> Any:
+    p = _principal()
+    body = SubscriptionRequest.model_validate(_body())
+    subscription = sharing.subscribe(p.department or "", body, p.label, get_deps())
+    return Response(
+        body={
+            **subscription.model_dump(mode="json", exclude={"sns_subscription"}),
+            "description": subscription.describe(),
+        },
+        status_code=201,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route(
+    api,
+    "/subscriptions/{subscription_id}",
+    methods=["DELETE"],
+    summary="取消本部门的一项订阅",
+    roles=(Role.DEPARTMENT,),
+)
+def delete_subscription(subscription_id: str) -> Any:
+    p = _principal()
+    removed = sharing.unsubscribe(subscription_id, p.label, get_deps(), department=p.department)
+    return {"subscription_id": removed.subscription_id, "removed": True}
 
 
 @route(

@@ -23,7 +23,9 @@ from shared.search import SearchError
 from shared.services.monitor import AckError
 from shared.services.publication import ResolutionError
 from shared.services.queries import QueryError
+from shared.services.sharing import SubscriptionNotFoundError
 from shared.services.uploads import UploadRequestError
+from shared.sharing import SubscriptionError
 from shared.workdays import CalendarRangeError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +52,8 @@ ERROR_MAP: tuple[tuple[type[Exception], type[ChaliceViewError]], ...] = (
     (CalendarRangeError, BadRequestError),
     (AckError, NotFoundError),
     (UploadRequestError, BadRequestError),
+    (SubscriptionError, BadRequestError),
+    (SubscriptionNotFoundError, NotFoundError),
 )
 
 

@@ -527,6 +527,42 @@ def held(args: argparse.Namespace) -> int:
     return 0
 
 
+def subscriptions_add(args: argparse.Namespace) -> int:
+    from shared.services import sharing
+    from shared.sharing import SubscriptionRequest
+
+    request = SubscriptionRequest(
+        categories=args.category or [],
+        regions=args.region or [],
+        kinds=args.kind or [],
+        protocol=args.protocol,
+        endpoint=args.endpoint,
+    )
+    sub = sharing.subscribe(args.department, request, "cli", _deps())
+    print(f"{sub.subscription_id}  {sub.department}  {sub.describe()} → {sub.protocol}:{sub.endpoint}")
+    return 0
+
+
+def subscriptions_list(args: argparse.Namespace) -> int:
+    from shared.services import sharing
+
+    found = sharing.list_subscriptions(_deps(), department=args.department, since=args.start, until=args.end)
+    _table(
+        found["items"],
+        ["subscription_id", "department", "description", "protocol", "endpoint", "delivered", "failed"],
+    )
+    print(f"{found['total']} subscriptions; deliveries counted {found['from']} … {found['to']}")
+    return 0
+
+
+def subscriptions_remove(args: argparse.Namespace) -> int:
+    from shared.services import sharing
+
+    removed = sharing.unsubscribe(args.subscription_id, "cli", _deps())
+    print(f"removed {removed.subscription_id} ({removed.department}: {removed.describe()})")
+    return 0
+
+
 def audit_verify(args: argparse.Namespace) -> int:
     count, problems = _deps().tables.verify_audit()
     if problems:
@@ -719,6 +755,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = cal.add_parser("load", help="load a State Council schedule (override file)")
     p.add_argument("file")
     p.set_defaults(func=calendar_load)
+
+    subs = sub.add_parser("subscriptions", help="same-level push (同级推送) subscriptions")
+    subs_cmd = subs.add_subparsers(dest="subscriptions_cmd", required=True)
+    p = subs_cmd.add_parser("add", help="subscribe a department to other departments' publications")
+    p.add_argument("--department", required=True, help="the subscribing department's code")
+    p.add_argument("--category", action="append", help="a category slug (repeatable; default: all)")
+    p.add_argument("--region", action="append", help="a region code, its counties included (repeatable; default: all)")
+    p.add_argument("--kind", action="append", choices=["published", "published_update"], help="default: both")
+    p.add_argument("--protocol", choices=["sqs", "https", "email"], default="sqs")
+    p.add_argument("--endpoint", required=True, help="SQS queue ARN, https URL or e-mail address")
+    p.set_defaults(func=subscriptions_add)
+    p = subs_cmd.add_parser("list", help="subscriptions and their deliveries")
+    p.add_argument("--department")
+    p.add_argument("--from", dest="start", type=_iso)
+    p.add_argument("--to", dest="end", type=_iso)
+    p.set_defaults(func=subscriptions_list)
+    p = subs_cmd.add_parser("remove", help="remove a subscription")
+    p.add_argument("subscription_id", metavar="ID")
+    p.set_defaults(func=subscriptions_remove)
 
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_cmd", required=True)
     aud.add_parser("verify", help="check the hash chains").set_defaults(func=audit_verify)

@@ -2,7 +2,8 @@
 
 A province's worth of departments uploads realistic files (UTF-8/GBK/GB18030 CSV, XLSX with title rows, JSON
 Lines; Chinese, 双公示 and SAIC headers; some bad rows, some late); every file gets a receipt; the publication run
-publishes what can be attributed; daily scans over several business dates open breaches; supervisors' digests
+publishes what can be attributed and pushes it to the departments that subscribed (同级推送); a fuzzy public query
+finds subjects by two words of their name; daily scans over several business dates open breaches; supervisors' digests
 arrive on the notices topic and are read back from an SQS subscription.
 """
 
@@ -94,13 +95,17 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True,
         f" late {totals.get('late', 0)}, unattributed {totals.get('unattributed', 0)}; {refused} files refused"
     )
 
-    _say("\n== 3. publication run")
+    _say("\n== 3. publication run, pushed to subscribed departments")
     from functions.app import run_job
     from infra.localrun import run_as_function
 
+    push = _subscribe_for_push(deps, data.departments, client("sqs"))
     # Each job runs as its function would: with the credentials of that function's deployed role.
     result = run_as_function("publish_run", lambda: run_job("publish", {"detail": {"as_of": today.isoformat()}}))
     _say(f"  published {result['published']}, updates {result['updates']}, held for the regulator {result['held']}")
+    if push:
+        _show_push(deps, client("sqs"), *push)
+    _show_public_query(deps, [s.name for s in data.subjects])
 
     cal = deps.calendar
     dates = [today, cal.due_date(today, 5), cal.due_date(today, 15), cal.due_date(today, 25)]
@@ -185,9 +190,10 @@ def load_registry(deps: Any, blob: bytes, parse: Any, kind: str) -> None:
     _say(f"  {kind}: loaded {len(good)}, rejected {len(bad)}")
 
 
-def _show_inbox(sqs: Any, url: str) -> None:
+def _drain(sqs: Any, url: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Read and delete what waits in a queue (at most ``limit`` messages)."""
     messages: list[dict[str, Any]] = []
-    for _ in range(20):
+    while len(messages) < limit:
         resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         batch = resp.get("Messages", [])
         if not batch:
@@ -195,6 +201,56 @@ def _show_inbox(sqs: Any, url: str) -> None:
         messages += batch
         for m in batch:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return messages
+
+
+def _subscribe_for_push(deps: Any, departments: list[Any], sqs: Any) -> tuple[Any, str] | None:
+    """A city's department subscribes to other departments' penalties and list entries in its city (同级推送)."""
+    from shared.services import sharing
+    from shared.sharing import SubscriptionRequest
+
+    subscriber = next((d for d in departments if not d.is_regulator and d.level == "city"), None)
+    if subscriber is None:
+        return None
+    url = sqs.create_queue(QueueName="guiji-local-demo-push")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    request = SubscriptionRequest(
+        categories=["penalty", "license", "abnormal_operation", "serious_violation"],
+        regions=[subscriber.region_code],
+        endpoint=arn,
+    )
+    sub = sharing.subscribe(subscriber.code, request, "demo", deps)
+    _say(f"  {subscriber.name} subscribes to {sub.describe()} → its SQS queue")
+    return sub, url
+
+
+def _show_push(deps: Any, sqs: Any, sub: Any, url: str) -> None:
+    from shared.services import sharing
+
+    messages = _drain(sqs, url)
+    counted = next(s for s in sharing.list_subscriptions(deps)["items"] if s["subscription_id"] == sub.subscription_id)
+    _say(f"  同级推送: {len(messages)} publications arrived in the subscriber's queue ({counted['delivered']} counted)")
+    for m in messages[:3]:
+        _say("      ↪ " + str(json.loads(m["Body"]).get("Subject", "")))
+
+
+def _show_public_query(deps: Any, names: list[str]) -> None:
+    """A fuzzy query as the public would type it: the city and the trade, two words that match anywhere."""
+    from shared.services.public import PublicQuery, search_subjects
+
+    name = next((n for n in names if n.endswith("有限公司") and len(n) >= 10), None)
+    if name is None:
+        return
+    core = name.removesuffix("有限责任公司").removesuffix("有限公司")
+    q = f"{name[:2]} {core[-2:]}"
+    found = search_subjects(PublicQuery.model_validate({"q": q, "limit": 5}), deps)
+    _say(f"\n== public query (no sign-in): GET /public/subjects?q={q} → {found['total']} subjects, first:")
+    for hit in found["items"][:5]:
+        _say(f"      {hit['name']}  {hit['uscc']}")
+
+
+def _show_inbox(sqs: Any, url: str) -> None:
+    messages = _drain(sqs, url)
     _say(f"\n  {len(messages)} digests read back from the notices topic's SQS subscription; the first one:")
     if messages:
         envelope = json.loads(messages[0]["Body"])

@@ -147,6 +147,12 @@ def required(service: str, operation: str, params: Mapping[str, Any], place: Pla
         return [Need(f"sqs:{operation}", _queue_arn(place, params["QueueUrl"]))]
     elif service == "sns" and operation == "Publish":
         return [Need("sns:Publish", params.get("TopicArn") or params["TargetArn"])]
+    elif service == "sns" and operation == "PublishBatch":
+        return [Need("sns:Publish", params["TopicArn"])]
+    elif service == "sns" and operation == "Subscribe":
+        return [Need("sns:Subscribe", params["TopicArn"])]
+    elif service == "sns" and operation == "Unsubscribe":  # IAM checks it against the subscription's topic
+        return [Need("sns:Unsubscribe", params["SubscriptionArn"].rsplit(":", 1)[0])]
     elif service == "secretsmanager" and operation in {"GetSecretValue", "DescribeSecret"}:
         return [Need(f"secretsmanager:{operation}", params["SecretId"])]
     elif service == "sts" and operation == "AssumeRole":
@@ -251,5 +257,11 @@ def moto_compatible(document: Mapping[str, Any]) -> dict[str, Any]:
         if services <= _MOTO_RESOURCE_AWARE:
             statements.append(dict(statement))
         elif statement["Effect"] == "Allow":
-            statements.append({**statement, "Resource": "*"})
+            actions = _as_list(statement["Action"])
+            # AWS authorises PublishBatch with sns:Publish; moto asks for an action named after the operation.
+            extra = [_MOTO_ACTION_ALIASES[a] for a in actions if a in _MOTO_ACTION_ALIASES]
+            statements.append({**statement, "Action": actions + extra, "Resource": "*"})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+_MOTO_ACTION_ALIASES = {"sns:Publish": "sns:PublishBatch"}

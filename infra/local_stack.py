@@ -46,6 +46,7 @@ ENV_RESOURCES: dict[str, str] = {
     "IDEMPOTENCY_TABLE": "IdempotencyTable",
     "INTAKE_QUEUE_URL": "IntakeQueue",
     "NOTICES_TOPIC_ARN": "NoticesTopic",
+    "SHARING_TOPIC_ARN": "SharingTopic",
     "GUIJI_TOKEN_SECRET_ARN": "TokenSecret",
 }
 

@@ -97,6 +97,13 @@ class DigestQuery(_Strict):
         return self
 
 
+class SubscriptionListQuery(_Strict):
+    """``GET /subscriptions``: the window of the delivery counts (default: the last 30 days)."""
+
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
 class DeadlineQuery(_Strict):
     """``GET /calendar/deadline``."""
 

@@ -26,6 +26,8 @@ class Settings(BaseModel):
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     intake_queue_url: str = Field(alias="INTAKE_QUEUE_URL")
     notices_topic_arn: str = Field(alias="NOTICES_TOPIC_ARN")
+    # Same-level push (同级推送): publications fan out to subscribed departments through this topic.
+    sharing_topic_arn: str = Field(alias="SHARING_TOPIC_ARN")
     # Rows processed per invocation before the rest of a file is handed on through the queue.
     chunk_rows: int = Field(50_000, alias="GUIJI_CHUNK_ROWS", ge=1)
     # What an upload may hold (shared/readers.py ReadLimits): over a file limit the file is refused, over a row

@@ -35,6 +35,7 @@ FUNCTION_ENV = frozenset(
         "IDEMPOTENCY_TABLE",
         "INTAKE_QUEUE_URL",
         "NOTICES_TOPIC_ARN",
+        "SHARING_TOPIC_ARN",
     }
 )
 

@@ -59,6 +59,9 @@ GET  /health                          200 200 200 200 200 200 200 200 200  200
 GET  /openapi.json                    200 200 200 200 200 200 200 200 200  200
 GET  /records/{record_id}/evidence    200 200 200 200 401 401 401 401 403  403
 GET  /digests                         403 200 200 200 401 401 401 401 200- 403
+GET  /subscriptions                   200 200 200 200 401 401 401 401 200- 200-
+POST /subscriptions                   201 403 403 403 401 401 401 401 403  201
+DELETE /subscriptions/{subscription_id} 404 403 403 403 401 401 401 401 404 404
 GET  /me                              200 200 200 200 401 401 401 401 200  200
 POST /uploads                         200 403 403 403 401 401 401 401 200  200
 GET  /uploads                         200 403 403 403 401 401 401 401 200  200-
@@ -77,6 +80,10 @@ GET  /console/static/{name}           200 200 200 200 200 200 200 200 200  200
 #   department token with a Xiamen region); another department sees its own (empty) folder, never ENV's files.
 # * Digests are addressed to supervisors; the regulator and auditors read those of their jurisdiction too, a
 #   department receives none (its own breaches are on its workbench).
+# * Subscriptions (同级推送) are a department's own: it subscribes and removes its own; the other roles list those
+#   of departments in their jurisdiction. The tokens of a path are made for its first line's role, so "out" on
+#   POST /subscriptions is a Xiamen auditor (403). DELETE names a subscription nobody has: a department gets past
+#   the role check to 404, and never learns whether another department's id exists.
 # * The console's pages and assets are public: they hold no data and call the API with the signed-in token.
 
 URLS = {
@@ -97,6 +104,8 @@ URLS = {
     "/records/{record_id}/evidence": f"/records/{urllib.request.quote(R)}/evidence",
     "/me": "/me",
     "/digests": "/digests?from=2024-10-01&to=2024-10-31",
+    "/subscriptions": "/subscriptions",
+    "/subscriptions/{subscription_id}": "/subscriptions/0000000000000000",
     "/uploads": "/uploads",
     "/uploads/receipt": "/uploads/receipt?category=penalty&file_name=r.csv",
     "/uploads/rejects": "/uploads/rejects?category=penalty&file_name=bad.csv",
@@ -108,6 +117,7 @@ BODIES = {
     "/breaches/{breach_id}/ack": {"note": "已督办", "as_of": "2024-10-31"},
     "/records/{record_id}/attribute": {"uscc": h.COMPANY},
     "/uploads": {"category": "penalty", "file_name": "a.csv", "size": 100},
+    "/subscriptions": {"categories": ["serious_violation"], "endpoint": "duty@example.cn", "protocol": "email"},
 }
 # Binary answers are served only to a caller that asks for them (API Gateway's binary media types).
 ACCEPT = {"/records/{record_id}/evidence": "application/zip"}
@@ -117,6 +127,7 @@ HIDDEN = {
     "/held": H,
     "/bulletins": "bulletins/350100/",
     "/digests": "【归集督办】",
+    "/subscriptions": "province-duty@example.cn",  # the province bureau's subscription
     "/uploads": f"incoming/{h.ENV_DEPT}/",
     "/uploads/receipt": f"incoming/{h.ENV_DEPT}/",
 }
@@ -149,7 +160,9 @@ def _allowed_role(route: str) -> str:
     a department's reach is its code, not a region)."""
     cells = next(line.split()[2:6] for line in MATRIX.strip().splitlines() if line.split()[1] == route)
     row = dict(zip(CALLERS[:4], cells, strict=True))
-    return next(role for role in ("auditor", "supervisor", "regulator", "department") if row[role].startswith("200"))
+    return next(
+        role for role in ("auditor", "supervisor", "regulator", "department") if row[role][:3] not in ("401", "403")
+    )
 
 
 @dataclass
@@ -180,6 +193,11 @@ def world(stack: Any) -> Iterator[World]:
     monitor.run_scan(date(2024, 10, 31), stack.deps)
     assert monitor.send_notices(date(2024, 10, 31), stack.deps).digests  # the province's digest (ENV is provincial)
     bulletins.run_on_demand(date(2024, 10, 31), stack.deps, period="2024-09", scope="350100")
+    from shared.services import sharing
+    from shared.sharing import SubscriptionRequest
+
+    for dept, duty in ((h.ENV_DEPT, "province-duty@example.cn"), (h.CITY_DEPT, "fuzhou-duty@example.cn")):
+        sharing.subscribe(dept, SubscriptionRequest(endpoint=duty, protocol="email"), "test", stack.deps)
     assert stack.deps.tables.breaches.get(B) is not None and stack.deps.tables.records.get(H).held
 
     service = TokenService.for_names(stack.env["GUIJI_TOKEN_SECRET_ARN"], stack.env["CONTROL_TABLE"])

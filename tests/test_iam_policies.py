@@ -97,6 +97,30 @@ def _run_flows(stack: Any) -> None:
     from infra.localrun import free_port, serve_api
 
     h.load_registry(stack)
+    port = free_port()
+    server = serve_api(port)
+    try:
+        _flows(stack, main, f"http://127.0.0.1:{port}")
+    finally:
+        server.shutdown()
+
+
+def _call(url: str, token: str, method: str = "GET", body: Any = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status in (200, 201)
+        return json.loads(response.read())
+
+
+def _flows(stack: Any, main: Any, api: str) -> None:
+    # another department subscribes to what is published (SNS Subscribe by the API; PublishBatch by publication)
+    fuzhou = h.api_token(stack, "department", "350100", h.CITY_DEPT)
+    subscription = _call(f"{api}/subscriptions", fuzhou, "POST", {"endpoint": "duty@example.cn", "protocol": "email"})
     # accepted rows, a rejected row (reject report in work/, then deleted), a correction, a refused file
     good = h.penalty_row("闽环罚〔2024〕1号", "2024-09-27")
     bad = h.penalty_row("闽环罚〔2024〕2号", "2024-09-27", code="123")
@@ -109,29 +133,15 @@ def _run_flows(stack: Any) -> None:
         assert main(job) == 0
     assert main(["invoke", "bulletin", "--period", "2024-09", "--scope", "350000", "--as-of", "2024-10-31"]) == 0
     # the API function
-    port = free_port()
-    server = serve_api(port)
-    try:
-        for role, path in (("auditor", "/breaches"), ("auditor", "/audit/verify"), ("supervisor", "/bulletins")):
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {h.api_token(stack, role)}"}
-            )
-            with urllib.request.urlopen(request) as response:
-                assert response.status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/subjects?q={h.COMPANY}") as response:
-            assert response.status == 200
-        # POST /uploads: the API starts an upload session of the caller's department
-        dept = h.api_token(stack, "department", department=h.ENV_DEPT)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/uploads",
-            data=json.dumps({"category": "penalty", "file_name": "a.csv", "size": 100}).encode(),
-            headers={"Authorization": f"Bearer {dept}", "Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 200
-    finally:
-        server.shutdown()
+    for role, path in (("auditor", "/breaches"), ("auditor", "/audit/verify"), ("supervisor", "/bulletins")):
+        _call(api + path, h.api_token(stack, role))
+    with urllib.request.urlopen(f"{api}/public/subjects?q={h.COMPANY}") as response:
+        assert response.status == 200
+    # POST /uploads: the API starts an upload session of the caller's department
+    dept = h.api_token(stack, "department", department=h.ENV_DEPT)
+    _call(f"{api}/uploads", dept, "POST", {"category": "penalty", "file_name": "a.csv", "size": 100})
+    assert _call(f"{api}/subscriptions", fuzhou)["items"][0]["delivered"] >= 1
+    _call(f"{api}/subscriptions/{subscription['subscription_id']}", fuzhou, "DELETE")
 
 
 def test_every_call_of_every_function_is_allowed_by_its_deployed_policy(clean_stack: Any, recorded: list[Call]) -> None:
@@ -143,6 +153,8 @@ def test_every_call_of_every_function_is_allowed_by_its_deployed_policy(clean_st
     assert {"intake_upload", "daily_scan", "publish_run", "run_job", "api_handler"} <= functions
     assert any(c.service == "s3" and c.operation == "DeleteObjects" for c in recorded)  # work files cleared
     assert any(c.service == "sts" and c.operation == "AssumeRole" for c in recorded)  # an upload session
+    shared = {(c.function, c.operation) for c in recorded if c.service == "sns"}
+    assert {("api_handler", "Subscribe"), ("publish_run", "PublishBatch"), ("api_handler", "Unsubscribe")} <= shared
     refused = sorted(
         {
             f"{call.function}: {need.action} on {need.resource} ({verdict})"

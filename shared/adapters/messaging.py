@@ -109,3 +109,57 @@ class Notifier:
             TopicArn=self.topic_arn, Subject=subject[:100], Message=message, MessageAttributes=attrs
         )
         return str(resp["MessageId"])
+
+
+class SharingTopic:
+    """Publishes records to the sharing topic (同级推送) and manages its subscriptions with filter policies."""
+
+    BATCH = 10  # PublishBatch's limit
+
+    def __init__(self, topic_arn: str) -> None:
+        self.topic_arn = topic_arn
+
+    @staticmethod
+    def _attributes(attributes: dict[str, str | list[str]]) -> dict[str, dict[str, str]]:
+        out = {}
+        for name, value in attributes.items():
+            if isinstance(value, list):
+                out[name] = {"DataType": "String.Array", "StringValue": json.dumps(value)}
+            elif value != "":
+                out[name] = {"DataType": "String", "StringValue": value}
+        return out
+
+    def publish_many(self, messages: list[tuple[str, str, str, dict[str, str | list[str]]]]) -> dict[str, str]:
+        """Publish (id, subject, body, attributes) messages; the SNS message id of each id that was accepted."""
+        sent: dict[str, str] = {}
+        for start in range(0, len(messages), self.BATCH):
+            entries = [
+                {
+                    "Id": str(i),
+                    "Subject": subject[:100],
+                    "Message": body,
+                    "MessageAttributes": self._attributes(attributes),
+                }
+                for i, (_, subject, body, attributes) in enumerate(messages[start : start + self.BATCH])
+            ]
+            resp = client("sns").publish_batch(TopicArn=self.topic_arn, PublishBatchRequestEntries=entries)
+            for ok in resp.get("Successful", []):
+                sent[messages[start + int(ok["Id"])][0]] = str(ok["MessageId"])
+        return sent
+
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, list[str]]) -> str:
+        resp = client("sns").subscribe(
+            TopicArn=self.topic_arn,
+            Protocol=protocol,
+            Endpoint=endpoint,
+            Attributes={"FilterPolicy": json.dumps(filter_policy), "FilterPolicyScope": "MessageAttributes"},
+            ReturnSubscriptionArn=True,
+        )
+        return str(resp["SubscriptionArn"])
+
+    def unsubscribe(self, subscription_arn: str) -> None:
+        try:
+            client("sns").unsubscribe(SubscriptionArn=subscription_arn)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NotFound":
+                raise

@@ -11,7 +11,8 @@ Registry table: ``DEPT`` / code; ``SUBJ#{uscc}`` / ``CUR``; index items ``REGNO#
 Breaches table: ``BR#{breach_id}`` / ``CUR``; gsi1 ``OPEN#{shard}`` / ``{due}#{id}`` (sparse), gsi2 department,
     gsi3 city, gsi4 ``KIND#{kind}`` — each / ``{opened_on}#{id}``.
 Audit table: ``{stream}`` / ``{seq:08d}`` — append-only, hash-chained per stream.
-Control table: uploads, chunk results, digests, job heartbeats, calendar overrides.
+Control table: uploads, chunk results, digests (``DIGEST#{jurisdiction}#{level}`` / day), job heartbeats, calendar
+    overrides, subscriptions (``SUBSCRIPTION`` / id) and the push log (``PUSH#{day}`` / ``{record_id}#{version}``).
 
 Scheduled jobs read only the sparse indexes up to a date horizon, so their reads grow with the number of
 records that can be due, never with the size of the ledger.
@@ -23,7 +24,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ from shared.observability import logger
 from shared.registry import Department, Subject, normalize_name
 from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
+from shared.sharing import Subscription
 from shared.timeutil import iso_utc, utc_now
 
 SHARDS = 4
@@ -505,6 +507,52 @@ class ControlStore:
         return {i["sk"]: i for i in self.items("JOB")}
 
 
+class SharingStore:
+    """Subscriptions (同级推送) and the log of what each publication was pushed to, in the control table."""
+
+    SUBSCRIPTIONS = "SUBSCRIPTION"
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def put_subscription(self, subscription: Subscription) -> None:
+        self.table.put(
+            {"pk": self.SUBSCRIPTIONS, "sk": subscription.subscription_id, **subscription.model_dump(mode="json")}
+        )
+
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        item = self.table.get(self.SUBSCRIPTIONS, subscription_id)
+        return Subscription.model_validate(_strip_keys(item)) if item else None
+
+    def subscriptions(self) -> list[Subscription]:
+        items = self.table.query("pk = :p", {":p": self.SUBSCRIPTIONS})
+        return [Subscription.model_validate(_strip_keys(i)) for i in items]
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self.table.batch_write(deletes=[(self.SUBSCRIPTIONS, subscription_id)])
+
+    @staticmethod
+    def _push_key(day: date) -> str:
+        return f"PUSH#{day.isoformat()}"
+
+    def record_pushes(self, day: date, pushes: list[Item]) -> None:
+        """Log pushes (``record_id``, ``version``, ``subscriptions`` …); the same record version overwrites its
+        own entry, so a retried publication is never counted twice."""
+        self.table.batch_write(
+            {"pk": self._push_key(day), "sk": f"{p['record_id']}#{int(p['version']):06d}", **p} for p in pushes
+        )
+
+    def pushes(self, since: date, until: date) -> Iterator[Item]:
+        day = since
+        while day <= until:
+            yield from self.table.query("pk = :p", {":p": self._push_key(day)})
+            day += timedelta(days=1)
+
+
+def _strip_keys(item: Item) -> Item:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk")}
+
+
 # What every breach item must carry to be used at all; an item without them is skipped and reported.
 BREACH_KEYS = ("breach_id", "record_id", "kind", "status", "due", "region_code", "department")
 
@@ -650,6 +698,7 @@ class Tables:
         self.breaches = BreachStore(Table(settings.breaches_table, self.stats))
         self.audit = AuditLog(Table(settings.audit_table, self.stats))
         self.control = ControlStore(Table(settings.control_table, self.stats))
+        self.sharing = SharingStore(self.control.table)
         self.seals = AuditSeals(settings.audit_seals_bucket)
 
     def verify_audit(self) -> tuple[int, list[str]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from shared.adapters.dynamo import IoStats
-from shared.adapters.messaging import Notifier, Objects, Queue
+from shared.adapters.messaging import Notifier, Objects, Queue, SharingTopic
 from shared.adapters.store import Tables
 from shared.settings import Settings, get_settings
 from shared.workdays import CalendarOverride, WorkCalendar
@@ -23,6 +23,7 @@ class Deps:
     objects: Objects
     queue: Queue
     notifier: Notifier
+    sharing: SharingTopic
     calendar: WorkCalendar
     stats: IoStats = field(default_factory=IoStats)
 
@@ -43,6 +44,7 @@ def build_deps(settings: Settings | None = None) -> Deps:
         objects=Objects(),
         queue=Queue(settings.intake_queue_url),
         notifier=Notifier(settings.notices_topic_arn),
+        sharing=SharingTopic(settings.sharing_topic_arn),
         calendar=load_calendar(tables),
         stats=stats,
     )

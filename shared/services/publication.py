@@ -12,8 +12,10 @@ from shared.auditchain import GENESIS
 from shared.categories import CATEGORY_INFO
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger, metrics
+from shared.services import sharing
 from shared.services.context import Deps
 from shared.services.findings import BreachChanges, reconcile
+from shared.sharing import PushKind
 from shared.timeutil import iso_utc, local_date, utc_now
 
 PUBLIC_FIELDS_EXCLUDED = {"id_number", "legal_rep_id_number", "zjhm", "cer_no"}
@@ -64,6 +66,7 @@ def mark_published(
     done: list[LedgerEntry] = []
     audits: list[dict[str, Any]] = []
     views: list[dict[str, Any]] = []
+    pushed: list[tuple[LedgerEntry, dict[str, Any], PushKind]] = []
     for entry in entries:
         first = entry.published_at is None
         updated = entry.model_copy(
@@ -73,7 +76,7 @@ def mark_published(
                 "published_source": source,
             }
         )
-        event = "published" if first else "published_update"
+        event: PushKind = "published" if first else "published_update"
         item, updated = _audit_item(
             updated, event, actor, {"version": entry.version, "published_at": iso_utc(instant), "source": source}
         )
@@ -84,6 +87,7 @@ def mark_published(
             view["updated_at"] = iso_utc(instant)
         code = updated.attributed_uscc or updated.uscc or "NONE"
         views.append({"pk": f"PUB#{code}", "sk": f"{updated.category.value}#{updated.record_id}", **view})
+        pushed.append((updated, view, event))
         done.append(updated)
     if not done:
         return [], BreachChanges()
@@ -91,6 +95,7 @@ def mark_published(
     deps.tables.registry.table.batch_write(views)
     deps.tables.records.put_many(done)
     changes = reconcile(done, deps, as_of=local_date(instant), actor=actor)
+    sharing.push(pushed, instant, deps)
     return done, changes
 
 
