@@ -35,7 +35,7 @@ from shared.api_models import (
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
-from shared.services import monitor, public, publication, queries, sharing, uploads
+from shared.services import monitor, public, publication, queries, related, sharing, uploads
 from shared.services.context import get_deps
 from shared.services.uploads import UploadRequest
 from shared.sharing import SubscriptionRequest
@@ -186,6 +186,18 @@ def list_digests() -> Any:
     if not p.sees_region(region):
         raise ForbiddenError(f"行政区划“{region}”不在您的管辖范围内")
     return queries.received_digests(region, query.from_, query.to, get_deps())
+
+
+@route(
+    api,
+    "/subjects/{code}/related",
+    methods=["GET"],
+    summary="跨区域关联：该主体在其他地区部门的记录，以及法定代表人相同的主体",
+    roles=(Role.SUPERVISOR, Role.REGULATOR, Role.AUDITOR),
+)
+def subject_related(code: str) -> Any:
+    p = _principal()
+    return related.related(code, p.region, get_deps())
 
 
 @route(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS, Category, has_collection_clock
+from shared.registry import LegalRep
 from shared.timeutil import local_date
 
 
@@ -315,3 +317,22 @@ def expected_entry(
         calendar_version=dues.calendar_version,
         in_production_ledger=True,
     )
+
+
+def legal_reps_of(entries: Iterable[LedgerEntry]) -> list[LegalRep]:
+    """The legal representatives records name for the market subjects they are attributed to."""
+    reps = []
+    for e in entries:
+        name = e.fields.get("legal_rep", "")
+        code = e.attributed_uscc or e.uscc
+        if name and code and e.attribution is not Attribution.NATURAL_PERSON:
+            reps.append(
+                LegalRep(
+                    name=name,
+                    uscc=code,
+                    subject_name=e.attributed_name or e.subject_name,
+                    id_masked=e.fields.get("legal_rep_id_number", ""),
+                    source=e.record_id,
+                )
+            )
+    return reps

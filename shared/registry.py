@@ -64,6 +64,29 @@ class Department(BaseModel):
     supervisor_emails: tuple[str, ...] = ()
 
 
+class LegalRep(BaseModel):
+    """A legal representative (法定代表人) of a subject, as the register or a record names them. The ID number is
+    only ever kept masked, as the intake stores it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    uscc: str
+    subject_name: str = ""
+    id_masked: str = ""
+    source: str = ""  # "register" or the record id it was read from
+
+    @staticmethod
+    def key_of(name: str) -> str:
+        """The name as it is matched: width folded, spaces and the middle dot of minority names removed."""
+        folded = unicodedata.normalize("NFKC", name or "")
+        return "".join(ch for ch in folded if not ch.isspace() and ch not in "·•．.").strip()
+
+    @property
+    def name_key(self) -> str:
+        return self.key_of(self.name)
+
+
 class Subject(BaseModel):
     """A market subject in the register records are matched against."""
 

@@ -59,6 +59,7 @@ GET  /health                          200 200 200 200 200 200 200 200 200  200
 GET  /openapi.json                    200 200 200 200 200 200 200 200 200  200
 GET  /records/{record_id}/evidence    200 200 200 200 401 401 401 401 403  403
 GET  /digests                         403 200 200 200 401 401 401 401 200- 403
+GET  /subjects/{code}/related          403 200 200 200 401 401 401 401 200  403
 GET  /subscriptions                   200 200 200 200 401 401 401 401 200- 200-
 POST /subscriptions                   201 403 403 403 401 401 401 401 403  201
 DELETE /subscriptions/{subscription_id} 404 403 403 403 401 401 401 401 404 404
@@ -80,6 +81,8 @@ GET  /console/static/{name}           200 200 200 200 200 200 200 200 200  200
 #   department token with a Xiamen region); another department sees its own (empty) folder, never ENV's files.
 # * Digests are addressed to supervisors; the regulator and auditors read those of their jurisdiction too, a
 #   department receives none (its own breaches are on its workbench).
+# * GET /subjects/{code}/related shows other regions' records on purpose (cross-region association): a Xiamen
+#   supervisor or auditor gets the subject's records wherever they are; departments do not use it.
 # * Subscriptions (同级推送) are a department's own: it subscribes and removes its own; the other roles list those
 #   of departments in their jurisdiction. The tokens of a path are made for its first line's role, so "out" on
 #   POST /subscriptions is a Xiamen auditor (403). DELETE names a subscription nobody has: a department gets past
@@ -105,6 +108,7 @@ URLS = {
     "/me": "/me",
     "/digests": "/digests?from=2024-10-01&to=2024-10-31",
     "/subscriptions": "/subscriptions",
+    "/subjects/{code}/related": f"/subjects/{h.COMPANY}/related",
     "/subscriptions/{subscription_id}": "/subscriptions/0000000000000000",
     "/uploads": "/uploads",
     "/uploads/receipt": "/uploads/receipt?category=penalty&file_name=r.csv",

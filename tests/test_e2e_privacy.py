@@ -81,6 +81,8 @@ def test_no_output_shows_an_id_number_unmasked(clean_stack: Any, capsys: Any) ->
             outputs[f"record {n}"] = _get(f"{api}/records/{rid}", token)
         outputs["breaches csv"] = _get(f"{api}/breaches?format=csv", token)
         outputs["public"] = _get(f"{api}/public/subjects/{h.COMPANY}", token)
+        outputs["related"] = _get(f"{api}/subjects/{h.COMPANY}/related", token)
+        outputs["digests api"] = _get(f"{api}/digests?from=2024-10-01&to=2024-10-31", token)
         outputs["bulletin api"] = _get(f"{api}/bulletins/350000/2024-09", token)
     finally:
         server.shutdown()

@@ -88,7 +88,7 @@ def test_queue_url_points_at_the_local_endpoint(env: dict[str, str], endpoint: s
 def test_tables_exist_with_their_keys(env: dict[str, str], session: boto3.session.Session, endpoint: str) -> None:
     dynamodb = _client(session, endpoint, "dynamodb")
     records = dynamodb.describe_table(TableName=env["RECORDS_TABLE"])["Table"]
-    assert sorted(i["IndexName"] for i in records["GlobalSecondaryIndexes"]) == ["gsi1", "gsi2", "gsi3", "gsi4"]
+    assert sorted(i["IndexName"] for i in records["GlobalSecondaryIndexes"]) == ["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]
     idempotency = dynamodb.describe_table(TableName=env["IDEMPOTENCY_TABLE"])["Table"]
     assert idempotency["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
 

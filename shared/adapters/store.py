@@ -7,7 +7,9 @@ Records table (``RecordsTable``)
     gsi2  open publication  ``OPENPUB#{shard}`` / ``{publish_due}#{id}``   (sparse: collected, never published)
     gsi3  work queues       ``PUBLISH#{shard}`` or ``HELD#{shard}`` / ``{collected_at}#{id}``
     gsi4  by department     ``{department}`` / ``{production_date}#{id}``
-Registry table: ``DEPT`` / code; ``SUBJ#{uscc}`` / ``CUR``; index items ``REGNO#{reg_no}`` and ``NAME#{name}`` / ``IDX``.
+    gsi5  by subject        ``SUBJ#{uscc}`` / ``{production_date}#{id}``  (sparse: collected, market subjects only)
+Registry table: ``DEPT`` / code; ``SUBJ#{uscc}`` / ``CUR``; index items ``REGNO#{reg_no}`` and ``NAME#{name}`` / ``IDX``;
+    legal representatives ``LREP#{name}`` / ``{uscc}`` (from the register and from records).
 Breaches table: ``BR#{breach_id}`` / ``CUR``; gsi1 ``OPEN#{shard}`` / ``{due}#{id}`` (sparse), gsi2 department,
     gsi3 city, gsi4 ``KIND#{kind}`` — each / ``{opened_on}#{id}``.
 Audit table: ``{stream}`` / ``{seq:08d}`` — append-only, hash-chained per stream.
@@ -33,9 +35,9 @@ from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
 from shared.adapters.seals import AuditSeals
 from shared.attribution import SubjectLookup
 from shared.auditchain import GENESIS, anchor_problems, audit_hash, chain_problems, next_seal, seal_problems
-from shared.ledger import LedgerEntry
+from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger
-from shared.registry import Department, Subject, normalize_name
+from shared.registry import Department, LegalRep, Subject, normalize_name
 from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
 from shared.sharing import Subscription
@@ -104,6 +106,9 @@ class RecordStore:
             elif entry.held and not entry.rejected_by_regulator:
                 item["gsi3pk"], item["gsi3sk"] = f"HELD#{shard}", f"{stamp}#{rid}"
         item["gsi4pk"], item["gsi4sk"] = entry.department, f"{_date_key(entry.production_date)}#{rid}"
+        subject = entry.attributed_uscc or entry.uscc
+        if entry.collected and subject and entry.attribution is not Attribution.NATURAL_PERSON:
+            item["gsi5pk"], item["gsi5sk"] = f"SUBJ#{subject}", f"{_date_key(entry.production_date)}#{rid}"
         return item
 
     @staticmethod
@@ -174,6 +179,13 @@ class RecordStore:
 
     def held(self) -> Iterator[LedgerEntry]:
         return self._sparse("gsi3", "HELD", "9999")
+
+    def about_subject(self, uscc: str) -> Iterator[LedgerEntry]:
+        """Collected records of one market subject, every department and region, oldest production date first."""
+        for item in self.table.query("gsi5pk = :p", {":p": f"SUBJ#{uscc}"}, index="gsi5"):
+            entry = self._readable(item)
+            if entry is not None:
+                yield entry
 
     def by_department(self, department: str, start: date, end: date) -> Iterator[LedgerEntry]:
         items = self.table.query(
@@ -322,7 +334,27 @@ class RegistryStore:
             old = existing.get((f"NAME#{name}", "IDX"), {}).get("usccs", [])
             index.append({"pk": f"NAME#{name}", "sk": "IDX", "usccs": sorted(codes | set(old))})
         self.table.batch_write(index)
+        self.index_legal_reps(
+            LegalRep(name=s.legal_rep, uscc=s.uscc, subject_name=s.name, source="register")
+            for s in subjects
+            if s.legal_rep
+        )
         return version
+
+    def index_legal_reps(self, reps: Iterable[LegalRep]) -> int:
+        """Keep who represents which subject (``LREP#{name}`` / ``{uscc}``), from the register and from records;
+        the same pair overwrites itself, so re-indexing is harmless."""
+        items = {
+            (rep.name_key, rep.uscc): {"pk": f"LREP#{rep.name_key}", "sk": rep.uscc, **rep.model_dump(mode="json")}
+            for rep in reps
+            if rep.name_key and rep.uscc
+        }
+        return self.table.batch_write(items.values())
+
+    def represented_by(self, name: str) -> list[LegalRep]:
+        """Every subject recorded with this legal representative's name."""
+        key = LegalRep.key_of(name)
+        return [LegalRep.model_validate(i) for i in self.table.query("pk = :p", {":p": f"LREP#{key}"})] if key else []
 
     def subject(self, uscc: str) -> Subject | None:
         item = self.table.get(f"SUBJ#{uscc}", "CUR")

@@ -40,6 +40,7 @@ from shared.ledger import (
     UploadContext,
     compute_dues,
     decide,
+    legal_reps_of,
     record_id,
 )
 from shared.observability import logger, metrics
@@ -681,4 +682,5 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
     # already exists at the same sequence number with identical content (append_many accepts that).
     tables.audit.append_many(audit_items)
     tables.records.put_many(writes.values(), previous)
+    tables.registry.index_legal_reps(legal_reps_of(writes.values()))
     reconcile(list(writes.values()), deps, as_of=local_date(ctx.collected_at), actor="intake", new_records=new_records)
