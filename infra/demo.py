@@ -2,7 +2,8 @@
 
 A province's worth of departments uploads realistic files (UTF-8/GBK/GB18030 CSV, XLSX with title rows, JSON
 Lines; Chinese, 双公示 and SAIC headers; some bad rows, some late); every file gets a receipt; the publication run
-publishes what can be attributed and pushes it to the departments that subscribed (同级推送); a fuzzy public query
+publishes what can be attributed and pushes it to the departments that subscribed (同级推送), and one of them reports
+the measures it took on the listings pushed to it (联合惩戒反馈); a fuzzy public query
 finds subjects by two words of their name; daily scans over several business dates open breaches; supervisors' digests
 arrive on the notices topic and are read back from an SQS subscription.
 """
@@ -104,7 +105,8 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True,
     result = run_as_function("publish_run", lambda: run_job("publish", {"detail": {"as_of": today.isoformat()}}))
     _say(f"  published {result['published']}, updates {result['updates']}, held for the regulator {result['held']}")
     if push:
-        _show_push(deps, client("sqs"), *push)
+        pushed = _show_push(deps, client("sqs"), *push)
+        _feed_back(deps, push[0].department, pushed, today)
     _show_public_query(deps, [s.name for s in data.subjects])
 
     cal = deps.calendar
@@ -142,6 +144,12 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True,
             a=_pct(rates.get("attribution_rate")),
         )
     )
+    fb = summary.get("feedback_totals") or {}
+    if fb.get("listings"):
+        _say(
+            f"  联合惩戒反馈: {fb['listings']} list entries shared, {fb['with_feedback']} with feedback, "
+            f"反馈率 {_pct(fb.get('feedback_rate'))}"
+        )
 
     _say("\n== 6. breaches by kind")
     from shared.services import queries
@@ -224,7 +232,8 @@ def _subscribe_for_push(deps: Any, departments: list[Any], sqs: Any) -> tuple[An
     return sub, url
 
 
-def _show_push(deps: Any, sqs: Any, sub: Any, url: str) -> None:
+def _show_push(deps: Any, sqs: Any, sub: Any, url: str) -> list[dict[str, Any]]:
+    """What the subscriber's queue received (the public views pushed)."""
     from shared.services import sharing
 
     messages = _drain(sqs, url)
@@ -232,6 +241,25 @@ def _show_push(deps: Any, sqs: Any, sub: Any, url: str) -> None:
     _say(f"  同级推送: {len(messages)} publications arrived in the subscriber's queue ({counted['delivered']} counted)")
     for m in messages[:3]:
         _say("      ↪ " + str(json.loads(m["Body"]).get("Subject", "")))
+    return [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+
+
+def _feed_back(deps: Any, department: str, pushed: list[dict[str, Any]], today: Any) -> None:
+    """The subscriber restricts the enterprises of the list entries pushed to it and reports back (联合惩戒反馈)."""
+    from infra.cli import put_upload, wait_receipt
+
+    listings = [v for v in pushed if v.get("category") in ("abnormal_operation", "serious_violation")][:3]
+    if not listings:
+        return
+    lines = ["记录ID,惩戒措施,措施日期"]
+    lines += [f"{v['record_id']},在政府采购、工程招投标中予以限制,{today.isoformat()}" for v in listings]
+    lines.append(f"{listings[0]['record_id']},在政府采购、工程招投标中予以限制,{today.isoformat()}")  # repeated
+    key = put_upload(deps, ("\n".join(lines) + "\n").encode("gbk"), department, "feedback", "联合惩戒反馈.csv")
+    c = wait_receipt(deps, key, quiet=True).get("counts", {})
+    _say(
+        f"  联合惩戒反馈: feedback/联合惩戒反馈.csv read {c.get('read')} = accepted {c.get('accepted')} + duplicates "
+        f"{c.get('duplicates')} + rejected {c.get('rejected')}; the listing departments were told in their receipts"
+    )
 
 
 def _show_public_query(deps: Any, names: list[str]) -> None:

@@ -70,7 +70,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.categories import CATEGORY_INFO, Category
+from shared.categories import CATEGORY_INFO, SHARED_LISTS, Category
 from shared.exports import excel_safe
 from shared.ledger import Attribution, LedgerEntry
 from shared.monitoring import KIND_ZH, BreachKind
@@ -301,6 +301,9 @@ class Bulletin(BaseModel):
     overdue_more: int  # open overdue breaches not named in ``overdue``
     rectification: list[dict[str, Any]]  # units needing rectification, worst first
     comparison: dict[str, dict[str, Any]]
+    # Joint-punishment feedback on the lists shared in the period, by publishing department (联合惩戒反馈).
+    feedback: list[dict[str, Any]] = []
+    feedback_totals: dict[str, Any] = {}
 
 
 # --- counting ---------------------------------------------------------------------------------------------------
@@ -707,6 +710,7 @@ def compute(inp: BulletinInput) -> Bulletin:
 
     rates = cur.total.rates()
     scope_name = region_name(scope) or scope
+    feedback, feedback_totals = _feedback(inp.entries, as_of, by_department)
     return Bulletin(
         scope=scope,
         scope_name=scope_name,
@@ -728,7 +732,46 @@ def compute(inp: BulletinInput) -> Bulletin:
         overdue_more=max(len(ordered) - OVERDUE_LIST_MAX, 0),
         rectification=rectification,
         comparison=_comparison(cur.total, prev.total, rates, prev.total.rates()),
+        feedback=feedback,
+        feedback_totals=feedback_totals,
     )
+
+
+def _feedback(
+    entries: Iterable[LedgerEntry], as_of: date, by_department: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per publishing department: list entries shared (published by ``as_of``), how many drew feedback from other
+    departments, how many feedback reports, and the feedback rate (listings with feedback ÷ listings shared)."""
+    listings: dict[str, list[LedgerEntry]] = {}
+    for e in entries:
+        if e.category in SHARED_LISTS and _done_by(e.published_at, as_of) is not None:
+            listings.setdefault(e.department, []).append(e)
+    rows = []
+    for dept in by_department:
+        shared = listings.get(dept["code"], [])
+        if not shared:
+            continue
+        answered = sum(1 for e in shared if e.feedback_ids)
+        rows.append(
+            {
+                "code": dept["code"],
+                "name": dept["name"],
+                "region_name": dept["region_name"],
+                "listings": len(shared),
+                "with_feedback": answered,
+                "feedback": sum(len(e.feedback_ids) for e in shared),
+                "feedback_rate": _rate(answered, len(shared)),
+            }
+        )
+    total_listings = sum(r["listings"] for r in rows)
+    total_answered = sum(r["with_feedback"] for r in rows)
+    totals = {
+        "listings": total_listings,
+        "with_feedback": total_answered,
+        "feedback": sum(r["feedback"] for r in rows),
+        "feedback_rate": _rate(total_answered, total_listings),
+    }
+    return rows, totals
 
 
 # --- text helpers -----------------------------------------------------------------------------------------------
@@ -991,6 +1034,7 @@ def _sections(b: Bulletin) -> list[_Section]:
             "公示及时率＝20个工作日内公示的信息数÷已公示信息数。",
             "合规率＝（上报数据行数－拒收行数）÷上报数据行数。",
             "记名率＝已记于市场主体名下的信息数÷已归集信息数。",
+            "联合惩戒反馈率＝收到其他部门联合惩戒反馈的名单信息数÷本期已公示（共享）的经营异常名录、严重违法失信名单信息数。",
             "未归集：部门生产台账中已登记、尚未归集的信息。分母为0时显示“—”。",
         ]
     )
@@ -1003,7 +1047,37 @@ def _sections(b: Bulletin) -> list[_Section]:
         _Section("三、各部门情况", [_ranking_text(b.by_department, "部门"), _department_table(b)]),
         _Section("四、逾期未归集/未公示名单", overdue_blocks),
         _Section("五、整改要求", rectify),
+        _Section("六、联合惩戒反馈情况", _feedback_blocks(b)),
         _Section("附：指标说明", [definitions]),
+    ]
+
+
+_FEEDBACK_HEADER = ["部门", "所属地区", "共享名单信息", "收到反馈的名单", "反馈次数", "反馈率"]
+
+
+def _feedback_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["name"],
+        r["region_name"],
+        str(r["listings"]),
+        str(r["with_feedback"]),
+        str(r["feedback"]),
+        pct(r["feedback_rate"]),
+    ]
+
+
+def _feedback_blocks(b: Bulletin) -> list[_Block]:
+    t = b.feedback_totals
+    if not b.feedback:
+        return ["本期无已公示、共享的经营异常名录或严重违法失信名单信息。"]
+    return [
+        f"本期各部门共享经营异常名录、严重违法失信名单信息{t['listings']}条，其中{t['with_feedback']}条收到其他部门的"
+        f"联合惩戒反馈（共{t['feedback']}次），反馈率{pct(t['feedback_rate'])}。",
+        _Table(
+            caption="表5 联合惩戒反馈情况（按发布部门）",
+            header=_FEEDBACK_HEADER,
+            rows=[_feedback_cells(r) for r in b.feedback],
+        ),
     ]
 
 
@@ -1047,6 +1121,12 @@ def render_csv(b: Bulletin) -> bytes:
     for r in b.by_region:
         cells = [_rank_cell(r), r["name"], r["code"], str(r["departments"]), *_unit_cells(r)]
         w.writerow([excel_safe(c) for c in cells] + [excel_safe("；".join(r["rectification_reasons"]))])
+    if b.feedback:
+        w.writerow([])
+        w.writerow(["联合惩戒反馈情况"])
+        w.writerow(["部门统一社会信用代码", *_FEEDBACK_HEADER])
+        for r in b.feedback:
+            w.writerow([excel_safe(c) for c in [r["code"], *_feedback_cells(r)]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

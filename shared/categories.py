@@ -28,7 +28,10 @@ class Category(StrEnum):
 # Folders that are not record categories.
 LEDGER_FOLDER = "ledger"  # production ledgers (台账): records produced, to detect never-collected ones
 PUBLISHED_FOLDER = "published"  # publication confirmations from an external publicity system
-INTAKE_FOLDERS: frozenset[str] = frozenset({c.value for c in Category} | {LEDGER_FOLDER, PUBLISHED_FOLDER})
+FEEDBACK_FOLDER = "feedback"  # joint-punishment feedback (联合惩戒反馈) on shared listings
+INTAKE_FOLDERS: frozenset[str] = frozenset(
+    {c.value for c in Category} | {LEDGER_FOLDER, PUBLISHED_FOLDER, FEEDBACK_FOLDER}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +67,17 @@ def has_collection_clock(producer_is_regulator: bool) -> bool:
     regulator: only the 20-day publication clock runs. Every other department's records have both clocks.
     """
     return not producer_is_regulator
+
+
+# The listings other departments restrict enterprises by (joint punishment), and report feedback on.
+SHARED_LISTS: frozenset[Category] = frozenset({Category.ABNORMAL_OPERATION, Category.SERIOUS_VIOLATION})
+# Chinese names of the folders that are not categories (receipts, messages).
+FOLDER_ZH: dict[str, str] = {LEDGER_FOLDER: "生产台账", PUBLISHED_FOLDER: "公示确认", FEEDBACK_FOLDER: "联合惩戒反馈"}
+
+
+def folder_name_zh(folder: str) -> str:
+    """The Chinese name of an intake folder: a category's name, or a special folder's."""
+    try:
+        return CATEGORY_INFO[Category(folder)].name_zh
+    except ValueError:
+        return FOLDER_ZH.get(folder, folder)

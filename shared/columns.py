@@ -109,6 +109,8 @@ Special folders (``category`` is None in their mapping, ``folder`` says which):
   产生日期/决定日期, action, optional subject_name / uscc / reg_no.
 * published (publication confirmations): record_id 记录ID, or department 部门代码 + category + doc_no
   (+ action); published_at 公示日期/公示时间.
+* feedback (joint-punishment feedback on another department's listing): record_id 记录ID, or department 发布部门代码
+  + category 名单类别 + doc_no 列入文号, or uscc + doc_no; measure* 惩戒措施, measure_date* 措施日期, note 备注.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from shared.categories import CATEGORY_INFO, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
+from shared.categories import CATEGORY_INFO, FEEDBACK_FOLDER, LEDGER_FOLDER, PUBLISHED_FOLDER, Category, folder_name_zh
 
 
 class FieldKind(StrEnum):
@@ -455,6 +457,20 @@ _PUBLISHED: tuple[FieldSpec, ...] = (
 )  # fmt: skip
 
 
+_FEEDBACK: tuple[FieldSpec, ...] = (
+    _f("record_id", "记录ID", K.TEXT, "记录标识", "归集记录ID", "名单记录ID", "record_id", max_len=256),
+    _f("department", "发布部门代码", K.AUTH_USCC, "列入部门代码", "作出决定部门代码", "部门代码", "发布部门统一社会信用代码",
+       "department_code", max_len=64),
+    _f("category", "名单类别", K.CATEGORY, "类别", "信息类别", max_len=64),
+    _f("doc_no", "列入文号", K.DOC_NO, "文号", "列入决定书文号", "决定书文号", "文书号", max_len=128),
+    _COMMON[2],  # uscc: the listed subject (cross-check, or with the 文号 to find the listing)
+    _f("measure", "惩戒措施", K.TEXT, "联合惩戒措施", "采取的措施", "限制措施", "惩戒内容", "措施内容", "measure",
+       max_len=2000),
+    _f("measure_date", "措施日期", K.DATE, "采取措施日期", "惩戒日期", "实施日期", "措施实施日期", "measure_date"),
+    _f("note", "备注", K.TEXT, "说明", "note", max_len=2000),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FolderSchema:
     """The canonical fields of one intake folder and which of them identify and date a record."""
@@ -573,6 +589,15 @@ SCHEMAS: dict[str, FolderSchema] = {
             production_dates=(("production_date", False),),
             code_fields=(),
             name_fields=(),
+        ),
+        FolderSchema(
+            folder=FEEDBACK_FOLDER,
+            category=None,
+            fields=_FEEDBACK,
+            production_dates=(("measure_date", False),),
+            code_fields=(),
+            name_fields=(),
+            doc_fields=("doc_no", "record_id"),
         ),
         FolderSchema(
             folder=PUBLISHED_FOLDER,
@@ -725,6 +750,14 @@ def _map(schema: FolderSchema, headers: Sequence[str]) -> HeaderMapping:
     if schema.folder == PUBLISHED_FOLDER:
         if "record_id" not in present and not {"department", "category", "doc_no"} <= present:
             missing.append("记录ID，或部门代码、类别和文号")
+    elif schema.folder == FEEDBACK_FOLDER:
+        identified = {"department", "category", "doc_no"} <= present or {"uscc", "doc_no"} <= present
+        if "record_id" not in present and not identified:
+            missing.append(
+                "被反馈名单的记录ID，或（发布部门代码、名单类别、列入文号），或（统一社会信用代码、列入文号）"
+            )
+        if "measure" not in present:
+            missing.append(_examples(schema, "measure"))
     elif schema.folder == LEDGER_FOLDER:
         for name in ("doc_no", "category"):
             if name not in present:
@@ -744,7 +777,7 @@ def _map(schema: FolderSchema, headers: Sequence[str]) -> HeaderMapping:
         found = "、".join(f"“{h}”" for h in headers[:40] if h) or "（无）"
         if len(headers) > 40:
             found += f"等{len(headers)}列"
-        what = CATEGORY_INFO[schema.category].name_zh if schema.category else schema.folder
+        what = CATEGORY_INFO[schema.category].name_zh if schema.category else folder_name_zh(schema.folder)
         raise HeaderError(f"{what}文件的表头缺少必需的列：{'；'.join(missing)}。文件中的表头为：{found}")
     fields = {header: name for name, (_, header) in best.items()}
     amount_names = {s.name for s in schema.fields if s.kind is FieldKind.AMOUNT}
@@ -769,6 +802,11 @@ def map_headers(category: Category, headers: Sequence[str]) -> HeaderMapping:
 def map_ledger_headers(headers: Sequence[str]) -> HeaderMapping:
     """Map a production ledger's headers (``ledger`` folder); HeaderError if a required column is missing."""
     return _map(SCHEMAS[LEDGER_FOLDER], headers)
+
+
+def map_feedback_headers(headers: Sequence[str]) -> HeaderMapping:
+    """Map a joint-punishment feedback file's headers (``feedback`` folder); HeaderError if incomplete."""
+    return _map(SCHEMAS[FEEDBACK_FOLDER], headers)
 
 
 def map_published_headers(headers: Sequence[str]) -> HeaderMapping:
@@ -818,6 +856,8 @@ def looks_like_folder_header(folder: str, cells: Sequence[str]) -> bool:
         return looks_like_ledger_header(cells)
     if folder == PUBLISHED_FOLDER:
         return looks_like_published_header(cells)
+    if folder == FEEDBACK_FOLDER:
+        return _looks_like(SCHEMAS[FEEDBACK_FOLDER], cells, ("record_id", "doc_no", "measure"))
     return looks_like_header(Category(folder), cells)
 
 

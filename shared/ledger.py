@@ -142,6 +142,7 @@ class LedgerEntry(BaseModel):
     upload_id: str = ""
     last_outcome: str = ""
     in_production_ledger: bool = False
+    feedback_ids: list[str] = []  # joint-punishment feedback received on this listing (联合惩戒反馈)
     fields: dict[str, str] = {}
     extra: dict[str, str] = {}
     audit_seq: int = 0

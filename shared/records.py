@@ -120,6 +120,21 @@ class PublicationConfirmation(BaseModel):
     published_date: date  # Asia/Shanghai local date of publication
 
 
+class FeedbackRow(BaseModel):
+    """One line of a joint-punishment feedback file: which listing, what was done about it, and when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str | None
+    department: str | None
+    category: Category | None
+    doc_no: str | None
+    uscc: str | None
+    measure: str
+    measure_date: date
+    note: str = ""
+
+
 class _BadValueError(Exception):
     """A cell value failed its column's rule; ``reason`` is Chinese."""
 
@@ -940,6 +955,48 @@ class RowValidator:
             published_date=published_at.astimezone(BUSINESS_TZ).date(),
         )
 
+    def validate_feedback(self, row: int, cells: Mapping[str, Cell], today: date) -> FeedbackRow | list[RejectReason]:
+        """Validate one line of a feedback file (the listing is looked up by the caller)."""
+        if ROW_ERROR_KEY in cells:
+            return [RejectReason(row=row, column="", value="", reason=str(cells[ROW_ERROR_KEY]))]
+        fields, _, rejects = self.convert(row, cells)
+        failed = {r.column for r in rejects}
+        identified = (
+            "record_id" in fields
+            or {"department", "category", "doc_no"} <= set(fields)
+            or {"uscc", "doc_no"} <= set(fields)
+        )
+        if not identified and not failed:
+            column = next((self.header[n] for n in ("record_id", "doc_no") if n in self.header), "")
+            reason = (
+                "未写明被反馈的名单：请填写记录ID，或发布部门代码、名单类别和列入文号，或统一社会信用代码和列入文号"
+            )
+            rejects.append(RejectReason(row=row, column=column, value="", reason=reason))
+        for name in ("measure", "measure_date"):
+            if name not in fields and self.header.get(name) not in failed:
+                self._reject(rejects, row, name, "", f"{self.label[name]}为空（必填）")
+        measure_date = date.fromisoformat(fields["measure_date"]) if "measure_date" in fields else None
+        if measure_date is not None and measure_date > today:
+            self._reject(
+                rejects,
+                row,
+                "measure_date",
+                fields["measure_date"],
+                f"措施日期{measure_date}晚于今天，不能是将来的日期",
+            )
+        if rejects or measure_date is None:
+            return rejects
+        return FeedbackRow(
+            record_id=fields.get("record_id"),
+            department=fields.get("department"),
+            category=Category(fields["category"]) if "category" in fields else None,
+            doc_no=fields.get("doc_no"),
+            uscc=fields.get("uscc"),
+            measure=fields["measure"],
+            measure_date=measure_date,
+            note=fields.get("note", ""),
+        )
+
 
 def compile_validator(mapping: HeaderMapping) -> RowValidator:
     """The row validator for a mapping, built once and memoised on the mapping."""
@@ -968,6 +1025,13 @@ def validate_published_row(
 ) -> PublicationConfirmation | list[RejectReason]:
     """Validate one line of a publication-confirmation file (mapping from ``columns.map_published_headers``)."""
     return compile_validator(mapping).validate_published(row_number, cells, today)
+
+
+def validate_feedback_row(
+    mapping: HeaderMapping, row_number: int, cells: Mapping[str, Cell], *, today: date
+) -> FeedbackRow | list[RejectReason]:
+    """Validate one line of a feedback file (mapping from ``columns.map_feedback_headers``)."""
+    return compile_validator(mapping).validate_feedback(row_number, cells, today)
 
 
 _FOOTER = re.compile(

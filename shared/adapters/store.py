@@ -3,6 +3,7 @@
 Records table (``RecordsTable``)
     ``REC#{id}`` / ``CUR``         current state of a record (a :class:`LedgerEntry`)
     ``REC#{id}`` / ``V#{n:06d}``  an earlier version, kept when a correction replaces it
+    ``REC#{id}`` / ``FB#{id}``     joint-punishment feedback another department reported on this listing
     gsi1  open collection   ``OPENCOL#{shard}`` / ``{collect_due}#{id}``   (sparse: expected, not collected)
     gsi2  open publication  ``OPENPUB#{shard}`` / ``{publish_due}#{id}``   (sparse: collected, never published)
     gsi3  work queues       ``PUBLISH#{shard}`` or ``HELD#{shard}`` / ``{collected_at}#{id}``
@@ -147,6 +148,22 @@ class RecordStore:
             self.to_item(entry),
             condition="attribute_not_exists(pk) OR version = :v",
             values={":v": expect_version},
+        )
+
+    def add_feedback(self, record_id: str, feedback_id: str, item: Item) -> Item | None:
+        """Keep one feedback on a listing, once: None when it is new, else the stored one (a duplicate)."""
+        key = {"pk": f"REC#{record_id}", "sk": f"FB#{feedback_id}"}
+        try:
+            self.table.put({**item, **key}, condition="attribute_not_exists(pk)")
+        except ConditionFailedError:
+            return self.table.get(key["pk"], key["sk"]) or {}
+        return None
+
+    def feedback_of(self, record_id: str) -> list[Item]:
+        """The feedback other departments reported on a listing, oldest first."""
+        items = self.table.query("pk = :pk AND begins_with(sk, :f)", {":pk": f"REC#{record_id}", ":f": "FB#"})
+        return sorted(
+            ({k: v for k, v in i.items() if k not in ("pk", "sk")} for i in items), key=lambda i: str(i.get("at"))
         )
 
     def versions(self, record_id: str) -> list[LedgerEntry]:

@@ -30,7 +30,14 @@ from shared.adapters.messaging import ObjectInfo, version_id_of
 from shared.adapters.store import AuditLog
 from shared.attribution import attribute
 from shared.auditchain import GENESIS
-from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
+from shared.categories import (
+    FEEDBACK_FOLDER,
+    INTAKE_FOLDERS,
+    LEDGER_FOLDER,
+    PUBLISHED_FOLDER,
+    Category,
+    folder_name_zh,
+)
 from shared.columns import HeaderError, looks_like_folder_header, map_headers
 from shared.exports import excel_safe
 from shared.identifiers import normalize_code
@@ -50,7 +57,7 @@ from shared.registry import Department
 from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
 from shared.services.findings import reconcile
-from shared.services.folder_rows import LedgerSink, PublishedSink
+from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
 from shared.settings import read_limits
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
@@ -348,6 +355,8 @@ def _process_file(
             handler: RowSink = LedgerSink(table.headers, ctx, deps)
         elif parts.folder == PUBLISHED_FOLDER:
             handler = PublishedSink(table.headers, ctx, deps)
+        elif parts.folder == FEEDBACK_FOLDER:
+            handler = FeedbackSink(table.headers, ctx, deps)
         else:
             mapping = map_headers(Category(parts.folder), table.headers)
             if mapping.production_date_fallback:
@@ -437,9 +446,7 @@ def _finalize(
         "department": department.code,
         "department_name": department.name,
         "category": parts.folder,
-        "category_name": CATEGORY_INFO[Category(parts.folder)].name_zh
-        if parts.folder in CATEGORY_SLUGS
-        else parts.folder,
+        "category_name": folder_name_zh(parts.folder),
         "file_name": parts.file_name,
         "source_key": ref.key,
         "upload_id": uid,

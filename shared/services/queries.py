@@ -189,7 +189,7 @@ def due_date_explanations(entry: LedgerEntry, deps: Deps) -> dict[str, Any]:
 
 
 def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
-    """A record's current state, earlier versions, breaches and full audit trail."""
+    """A record's current state, earlier versions, breaches, joint-punishment feedback and full audit trail."""
     entry = deps.tables.records.get(record_id)
     if entry is None:
         return None
@@ -203,6 +203,13 @@ def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
         "due_dates": due_date_explanations(entry, deps),
         "versions": [v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
         "breaches": [_public_breach(b, b["status"]) for b in breaches.values()],
+        "feedback": [
+            {
+                k: f.get(k)
+                for k in ("feedback_id", "department", "department_name", "measure", "measure_date", "note", "at")
+            }
+            for f in deps.tables.records.feedback_of(record_id)
+        ],
         "audit": [{k: i[k] for k in ("pk", "seq", "event", "actor", "at", "detail", "hash")} for i in trail],
     }
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.adapters.uploads import presigned_post
-from shared.categories import CATEGORY_INFO, INTAKE_FOLDERS, PUBLISHED_FOLDER, Category
+from shared.categories import INTAKE_FOLDERS, PUBLISHED_FOLDER, folder_name_zh
 from shared.services.context import Deps
 from shared.services.intake import RECEIPTS_PREFIX, arrival_of, receipt_key_of, upload_id_of
 
@@ -174,7 +174,4 @@ def reject_report_of(upload_key_: str, deps: Deps) -> bytes | None:
 
 
 def _category_name(slug: Any) -> str:
-    try:
-        return CATEGORY_INFO[Category(slug)].name_zh
-    except ValueError:
-        return str(slug or "")
+    return folder_name_zh(str(slug or ""))

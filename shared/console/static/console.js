@@ -28,7 +28,11 @@ const CATEGORIES = [
   ["spot_check", "抽查检查结果"],
   ["other", "其他依法应当公示的信息"],
 ];
-const FOLDERS = CATEGORIES.concat([["ledger", "生产台账"], ["published", "公示确认（市场监管部门）"]]);
+const FOLDERS = CATEGORIES.concat([
+  ["ledger", "生产台账"],
+  ["feedback", "联合惩戒反馈"],
+  ["published", "公示确认（市场监管部门）"],
+]);
 const CATEGORY_ZH = Object.fromEntries(FOLDERS);
 const NAV = {
   department: [["department", "部门工作台"], ["record", "记录时间线"], ["bulletins", "通报"]],
@@ -649,6 +653,18 @@ PAGES.record = async function () {
           { className: "card" },
           el("h2", {}, "违规"),
           breachTable(t.breaches, false),
+        ),
+        el(
+          "section",
+          { className: "card", id: "feedback" },
+          el("h2", {}, "联合惩戒反馈"),
+          table(t.feedback || [], [
+            ["反馈部门", (f) => f.department_name || f.department],
+            ["惩戒措施", (f) => f.measure],
+            ["措施日期", (f) => f.measure_date],
+            ["备注", (f) => f.note || "—"],
+            ["收到时间", (f) => when(f.at)],
+          ], "暂无反馈"),
         ),
         el(
           "section",
