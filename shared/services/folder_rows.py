@@ -10,8 +10,6 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from shared.adapters.store import AuditLog
-from shared.auditchain import GENESIS
 from shared.categories import CATEGORY_INFO
 from shared.columns import HeaderError, map_feedback_headers, map_ledger_headers, map_published_headers
 from shared.ledger import LedgerEntry, UploadContext, compute_dues, expected_entry, record_id
@@ -24,7 +22,7 @@ from shared.records import (
     validate_published_row,
 )
 from shared.services.context import Deps
-from shared.services.publication import mark_published
+from shared.services.publication import audit_record_event, mark_published
 from shared.timeutil import iso_utc, utc_now
 
 __all__ = ["FeedbackSink", "HeaderError", "LedgerSink", "PublishedSink"]
@@ -224,15 +222,12 @@ class FeedbackSink:
             "measure_date": fb.measure_date.isoformat(),
             "note": fb.note,
         }
-        seq = entry.audit_seq + 1
-        audit = AuditLog.make_item(
-            f"REC#{entry.record_id}",
-            seq,
-            entry.audit_head or GENESIS,
+        audit, anchored = audit_record_event(
+            entry,
             "feedback_received",
             f"department:{ctx.department}",
             {**detail, "upload_id": ctx.upload_id},
-            at=ctx.collected_at,
+            ctx.collected_at,
         )
         deps.tables.audit.append_many([audit])
         item = {
@@ -244,9 +239,7 @@ class FeedbackSink:
             "at": iso_utc(ctx.collected_at),
         }
         deps.tables.records.add_feedback(entry.record_id, feedback_id, item)
-        updated = entry.model_copy(
-            update={"feedback_ids": [*entry.feedback_ids, feedback_id], "audit_seq": seq, "audit_head": audit["hash"]}
-        )
+        updated = anchored.model_copy(update={"feedback_ids": [*entry.feedback_ids, feedback_id]})
         deps.tables.records.put(updated, expect_version=entry.version)
         publisher = deps.tables.registry.department(entry.department)
         deps.objects.put_json(

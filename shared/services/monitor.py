@@ -9,8 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.adapters.dynamo import ConditionFailedError
-from shared.adapters.store import AuditLog
-from shared.auditchain import GENESIS
 from shared.ledger import LedgerEntry, compute_dues
 from shared.monitoring import (
     OVERDUE_KINDS,
@@ -37,6 +35,7 @@ from shared.services.findings import (
     obligation_of,
     resolved_finding,
 )
+from shared.services.publication import audit_record_event
 from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride
 
@@ -363,11 +362,8 @@ def load_calendar_override(override: CalendarOverride, deps: Deps, *, actor: str
             continue
         dept = departments.get(entry.department)
         dues = compute_dues(entry.production_date, bool(dept and dept.is_regulator), deps.calendar)
-        seq = entry.audit_seq + 1
-        item = AuditLog.make_item(
-            f"REC#{entry.record_id}",
-            seq,
-            entry.audit_head or GENESIS,
+        item, anchored = audit_record_event(
+            entry,
             "due_dates_recomputed",
             actor,
             {
@@ -378,14 +374,12 @@ def load_calendar_override(override: CalendarOverride, deps: Deps, *, actor: str
         )
         audits.append(item)
         changed.append(
-            entry.model_copy(
+            anchored.model_copy(
                 update={
                     "collect_due": dues.collect_due,
                     "publish_due": dues.publish_due,
                     "provisional": dues.provisional,
                     "calendar_version": dues.calendar_version,
-                    "audit_seq": seq,
-                    "audit_head": item["hash"],
                 }
             )
         )

@@ -42,11 +42,13 @@ def public_view(entry: LedgerEntry, department_name: str) -> dict[str, Any]:
     }
 
 
-def _audit_item(
-    entry: LedgerEntry, event: str, actor: str, detail: dict[str, Any]
+def audit_record_event(
+    entry: LedgerEntry, event: str, actor: str, detail: dict[str, Any], at: datetime | None = None
 ) -> tuple[dict[str, Any], LedgerEntry]:
+    """The next entry of a record's audit stream, and the record with its anchor moved to it (write both).
+    Pass ``at`` when a retry must reproduce the very same entry."""
     seq = entry.audit_seq + 1
-    item = AuditLog.make_item(f"REC#{entry.record_id}", seq, entry.audit_head or GENESIS, event, actor, detail)
+    item = AuditLog.make_item(f"REC#{entry.record_id}", seq, entry.audit_head or GENESIS, event, actor, detail, at)
     return item, entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
 
 
@@ -77,7 +79,7 @@ def mark_published(
             }
         )
         event: PushKind = "published" if first else "published_update"
-        item, updated = _audit_item(
+        item, updated = audit_record_event(
             updated, event, actor, {"version": entry.version, "published_at": iso_utc(instant), "source": source}
         )
         audits.append(item)
@@ -146,7 +148,7 @@ def resolve_held(
         raise ResolutionError("该记录不在待处理队列中")
     if reject_reason:
         updated = entry.model_copy(update={"rejected_by_regulator": reject_reason})
-        item, updated = _audit_item(updated, "held_rejected", actor, {"reason": reject_reason})
+        item, updated = audit_record_event(updated, "held_rejected", actor, {"reason": reject_reason})
         _write_back_rejection(updated, reject_reason, deps)
     else:
         subject = deps.tables.registry.subject((uscc or "").strip().upper())
@@ -161,7 +163,7 @@ def resolve_held(
                 "attributed_name": subject.name,
             }
         )
-        item, updated = _audit_item(
+        item, updated = audit_record_event(
             updated, "attributed", actor, {"uscc": subject.uscc, "name": subject.name, "was": entry.held_reason}
         )
     deps.tables.audit.append_many([item])
