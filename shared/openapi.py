@@ -125,9 +125,9 @@ def _operation(route: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
-        schemas[route.body.__name__] = _openapi_schema(
-            route.body.model_json_schema(ref_template="#/components/schemas/{model}")
-        )
+        body = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(_openapi_schemas(body.pop("$defs", {})))  # nested models (an enum of categories) by reference
+        schemas[route.body.__name__] = _openapi_schema(body)
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{route.body.__name__}"}}},
