@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,13 +37,28 @@ def _get(api: str, path: str, token: str) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read())
 
 
-@pytest.fixture
-def sent(env: Any) -> Any:
+@pytest.fixture(scope="module")
+def sent(stack: Any) -> Any:
+    """One scenario for the module: the day's digests sent (one test adds a claim that was never sent, which no
+    listing shows)."""
+    stack.reset()
+    h.load_registry(stack)
+    env = stack
     h.upload_penalty(env, "p.csv", ENV_DOC, "2024-09-02", collected_at=ON_TIME)
     h.upload_penalty(env, "c.csv", CITY_DOC, "2024-09-02", dept=h.CITY_DEPT, collected_at=ON_TIME)
     monitor.run_scan(AS_OF, env.deps)
     assert monitor.send_notices(AS_OF, env.deps).digests == 2
     return env
+
+
+@pytest.fixture(scope="module")
+def api(sent: Any) -> Iterator[str]:
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
 
 
 def test_each_supervisor_reads_the_digest_sent_to_its_jurisdiction(sent: Any, api: str) -> None:

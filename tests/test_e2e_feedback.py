@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -69,8 +70,12 @@ def _csv(rows: list[list[str]], headers: list[str], encoding: str = "utf-8") -> 
     return out.getvalue().encode(encoding)
 
 
-@pytest.fixture
-def listed(env: Any) -> Any:
+@pytest.fixture(scope="module")
+def listed(stack: Any) -> Any:
+    """One scenario for the module: three listings and a penalty, published. Each test uploads its own files."""
+    stack.reset()
+    h.load_registry(stack)
+    env = stack
     env.deps.tables.registry.put_departments(
         [*h.departments(), Department(code=FZ_TAX, name="国家税务总局福州市税务局", region_code="350100", level="city")]
     )
@@ -86,6 +91,16 @@ def listed(env: Any) -> Any:
     h.upload_penalty(env, "p.csv", "闽环罚〔2026〕9号", LISTED_ON, collected_at=ON_TIME)  # published, not a list
     assert publication.run_publication(env.deps).published == 4
     return env
+
+
+@pytest.fixture(scope="module")
+def api(listed: Any) -> Iterator[str]:
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
 
 
 def test_feedback_is_linked_shown_reported_and_counted(listed: Any, api: str) -> None:
@@ -157,6 +172,7 @@ def test_a_department_cannot_feed_back_on_its_own_listing_nor_on_an_unpublished_
 
 
 def test_a_feedback_file_without_a_measure_column_is_refused_whole(listed: Any) -> None:
-    receipt = listed.upload(FZ_TAX, "feedback", "bad.csv", _csv([[_rid(0), "2026-11-20"]], ["记录ID", "措施日期"]))
+    before = listed.deps.tables.records.get(_rid(2)).feedback_ids
+    receipt = listed.upload(FZ_TAX, "feedback", "bad.csv", _csv([[_rid(2), "2026-11-20"]], ["记录ID", "措施日期"]))
     assert receipt["status"] == "refused" and "惩戒措施" in receipt["message"]
-    assert listed.deps.tables.records.get(_rid(0)).feedback_ids == []
+    assert listed.deps.tables.records.get(_rid(2)).feedback_ids == before

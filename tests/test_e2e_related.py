@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -52,8 +53,12 @@ def _upload(stack: Any, dept: str, doc_no: str, code: str, name: str, rep: str =
     return record_id(dept, "penalty", doc_no)
 
 
-@pytest.fixture
-def world(env: Any) -> Any:
+@pytest.fixture(scope="module")
+def world(stack: Any) -> Any:
+    """One scenario for the module (the tests only read it): a reset stack, the registry, the uploads."""
+    stack.reset()
+    h.load_registry(stack)
+    env = stack
     registry = env.deps.tables.registry
     registry.put_departments(
         [
@@ -80,6 +85,16 @@ def world(env: Any) -> Any:
     _upload(env, h.ENV_DEPT, "闽环罚〔2026〕16号", h.OTHER, h.OTHER_NAME)  # another subject: not the company's
     env.ids = ids
     return env
+
+
+@pytest.fixture(scope="module")
+def api(world: Any) -> Iterator[str]:
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
 
 
 def test_a_supervisor_sees_the_subject_in_other_regions_and_who_shares_its_representative(world: Any, api: str) -> None:
