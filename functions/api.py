@@ -231,14 +231,7 @@ def create_subscription() -> Any:
     p = _principal()
     body = SubscriptionRequest.model_validate(_body())
     subscription = sharing.subscribe(p.department or "", body, p.label, get_deps())
-    return Response(
-        body={
-            **subscription.model_dump(mode="json", exclude={"sns_subscription"}),
-            "description": subscription.describe(),
-        },
-        status_code=201,
-        headers={"Content-Type": "application/json"},
-    )
+    return Response(body=sharing.shown(subscription), status_code=201, headers={"Content-Type": "application/json"})
 
 
 @route(

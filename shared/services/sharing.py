@@ -83,6 +83,15 @@ def unsubscribe(subscription_id: str, actor: str, deps: Deps, *, department: str
     return subscription
 
 
+def shown(subscription: Subscription) -> dict[str, Any]:
+    """A subscription as the API and CLI show it (the SNS subscription's ARN stays inside)."""
+    return {
+        **subscription.model_dump(mode="json", exclude={"sns_subscription"}),
+        "description": subscription.describe(),
+        "filter_policy": filter_policy(subscription),
+    }
+
+
 def deliveries(since: date, until: date, deps: Deps) -> tuple[Counter[str], Counter[str]]:
     """(delivered, failed) pushes per subscription id in [since, until]."""
     delivered: Counter[str] = Counter()
@@ -116,10 +125,8 @@ def list_subscriptions(
     delivered, failed = deliveries(since, until, deps)
     items = [
         {
-            **s.model_dump(mode="json", exclude={"sns_subscription"}),
+            **shown(s),
             "department_name": departments[s.department].name if s.department in departments else s.department,
-            "description": s.describe(),
-            "filter_policy": filter_policy(s),
             "delivered": delivered[s.subscription_id],
             "failed": failed[s.subscription_id],
         }
