@@ -131,9 +131,7 @@ def env(clean_stack: Stack) -> Stack:
 @pytest.fixture
 def api(env: Stack) -> Iterator[str]:
     """The local API over real HTTP, on a free port (files may override it)."""
-    from infra.localrun import free_port, serve_api
+    from tests.helpers import local_api
 
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with local_api() as url:
+        yield url

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from infra.demodata import valid_uscc
@@ -114,3 +115,16 @@ def api_token(
     service = TokenService.for_names(stack.env["GUIJI_TOKEN_SECRET_ARN"], stack.env["CONTROL_TABLE"])
     issued = service.issue(role, region=region, department=department, sub=sub, ttl_seconds=ttl_seconds, now=now)
     return issued.token
+
+
+@contextmanager
+def local_api() -> Iterator[str]:
+    """The local API over real HTTP on a free port, for as long as the block runs (module-scoped fixtures)."""
+    from infra.localrun import free_port, serve_api
+
+    port = free_port()
+    server = serve_api(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()

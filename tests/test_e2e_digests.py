@@ -53,12 +53,8 @@ def sent(stack: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def api(sent: Any) -> Iterator[str]:
-    from infra.localrun import free_port, serve_api
-
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with h.local_api() as url:
+        yield url
 
 
 def test_each_supervisor_reads_the_digest_sent_to_its_jurisdiction(sent: Any, api: str) -> None:

@@ -95,12 +95,8 @@ def listed(stack: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def api(listed: Any) -> Iterator[str]:
-    from infra.localrun import free_port, serve_api
-
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with h.local_api() as url:
+        yield url
 
 
 def test_feedback_is_linked_shown_reported_and_counted(listed: Any, api: str) -> None:

@@ -89,12 +89,8 @@ def world(stack: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def api(world: Any) -> Iterator[str]:
-    from infra.localrun import free_port, serve_api
-
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with h.local_api() as url:
+        yield url
 
 
 def test_a_supervisor_sees_the_subject_in_other_regions_and_who_shares_its_representative(world: Any, api: str) -> None:

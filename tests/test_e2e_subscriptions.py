@@ -93,12 +93,8 @@ def world(stack: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def api(world: Any) -> Iterator[str]:
-    from infra.localrun import free_port, serve_api
-
-    port = free_port()
-    server = serve_api(port)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with h.local_api() as url:
+        yield url
 
 
 def test_a_subscription_receives_exactly_the_matching_publications(world: Any, api: str) -> None:
