@@ -87,7 +87,7 @@ def _best(fn: Callable[[], object]) -> float:
 def main() -> None:
     from infra.demodata import generate, write_big_csv
 
-    rows = 200_000 if os.environ.get("BENCH_FULL") else 30_000
+    rows = 200_000 if os.environ.get("BENCH_FULL") else int(os.environ.get("BENCH_ROWS", "30000"))
     today = local_date(utc_now())
     data = generate(today=today, subjects=300)
     dept = next(d for d in data.departments if not d.is_regulator)

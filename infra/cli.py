@@ -589,9 +589,9 @@ def audit_verify_bundle(args: argparse.Namespace) -> int:
     problems = verify_bundle(data)
     if not problems and args.online:
         heads = json.loads(zipfile.ZipFile(args.file).read(MANIFEST))["audit_heads"]
-        audit = _deps().tables.audit
+        tables = _deps().tables
         for stream, head in sorted(heads.items()):
-            live = {int(e["seq"]): e["hash"] for e in audit.stream(stream)}
+            live = {int(e["seq"]): e["hash"] for e in tables.trail(stream)}
             if live.get(int(head["seq"])) != head["hash"]:
                 problems.append(f"{stream}: entry {head['seq']} is not in the audit trail as the bundle says")
     for problem in problems:

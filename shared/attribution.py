@@ -6,6 +6,7 @@ batches and hands them over as a :class:`SubjectLookup`; this module only decide
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from shared.ledger import Attribution
@@ -19,6 +20,34 @@ class SubjectLookup:
     by_uscc: dict[str, Subject] = field(default_factory=dict)
     by_reg_no: dict[str, Subject] = field(default_factory=dict)
     by_name: dict[str, list[Subject]] = field(default_factory=dict)  # keyed by normalize_name
+
+
+Lookup = Callable[[Iterable[str], Iterable[str], Iterable[str]], SubjectLookup]
+
+
+class RegisterCache:
+    """Remembers what one chunk already looked up in the register (found or not), so a subject that appears in
+    many batches of a file is fetched once. Lives for one chunk: a register load meanwhile is seen by the next."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self._lookup = lookup
+        self.known = SubjectLookup()
+        self._asked: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+
+    def lookup(self, usccs: Iterable[str], reg_nos: Iterable[str], names: Iterable[str]) -> SubjectLookup:
+        asked_u, asked_r, asked_n = self._asked
+        new_u = set(usccs) - asked_u
+        new_r = set(reg_nos) - asked_r
+        new_n = {normalize_name(n): n for n in names if normalize_name(n) not in asked_n}
+        if new_u or new_r or new_n:
+            found = self._lookup(new_u, new_r, new_n.values())
+            self.known.by_uscc.update(found.by_uscc)
+            self.known.by_reg_no.update(found.by_reg_no)
+            self.known.by_name.update(found.by_name)
+            asked_u |= new_u
+            asked_r |= new_r
+            asked_n |= new_n.keys()
+        return self.known
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,7 @@ class LedgerEntry(BaseModel):
     extra: dict[str, str] = {}
     audit_seq: int = 0
     audit_head: str = ""
+    audit_block: str | None = None  # where the stream's first entry was written, when it went in a block
 
     @property
     def collected(self) -> bool:

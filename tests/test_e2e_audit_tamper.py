@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from shared.adapters.dynamo import to_attr
+from shared.adapters.dynamo import from_attr, to_attr
 from shared.auditchain import GENESIS, audit_hash
 from shared.ledger import record_id
 from shared.services import monitor
@@ -40,18 +40,36 @@ def _stream(env: Any) -> str:
 
 
 def _entries(env: Any, stream: str) -> list[dict[str, Any]]:
-    return sorted(env.deps.tables.audit.stream(stream), key=lambda e: e["seq"])
+    return sorted(env.deps.tables.trail(stream), key=lambda e: e["seq"])
 
 
 def _ddb() -> Any:
     return boto3.client("dynamodb")
 
 
+def _rewrite_block(env: Any, entry: dict[str, Any], replacement: dict[str, Any] | None) -> None:
+    """Edit the block an entry was written in, as someone with write access to the table could."""
+    pk, sk = entry["block"].split("/")
+    table = env.env["AUDIT_TABLE"]
+    part = from_attr(_ddb().get_item(TableName=table, Key=to_attr({"pk": pk, "sk": sk}))["Item"])
+    position = (entry["stream"], int(entry["sk"]))
+    kept = [e for e in part["entries"] if (e["stream"], int(e["seq"])) != position]
+    if replacement is not None:
+        kept.append({k: v for k, v in replacement.items() if k not in ("pk", "sk", "block")})
+    _ddb().put_item(TableName=table, Item=to_attr({**part, "entries": kept}))
+
+
 def _put(env: Any, item: dict[str, Any]) -> None:
+    if item.get("block"):
+        _rewrite_block(env, item, item)
+        return
     _ddb().put_item(TableName=env.env["AUDIT_TABLE"], Item=to_attr(item))
 
 
 def _delete(env: Any, item: dict[str, Any]) -> None:
+    if item.get("block"):
+        _rewrite_block(env, item, None)
+        return
     _ddb().delete_item(TableName=env.env["AUDIT_TABLE"], Key=to_attr({"pk": item["pk"], "sk": item["sk"]}))
 
 
@@ -110,8 +128,14 @@ def move_keys_only(env: Any) -> None:
     _put(env, {**second, "sk": first["sk"]})
 
 
+def delete_block(env: Any) -> None:
+    """Remove the whole block holding the record's first entry (and the first entries of others)."""
+    pk, sk = _entries(env, _stream(env))[0]["block"].split("/")
+    _ddb().delete_item(TableName=env.env["AUDIT_TABLE"], Key=to_attr({"pk": pk, "sk": sk}))
+
+
 def delete_breach_stream(env: Any) -> None:
-    streams = {i["pk"] for i in env.deps.tables.audit.table.scan() if str(i["pk"]).startswith("BR#")}
+    streams = {s for s in env.deps.tables.audit.all_streams() if s.startswith("BR#")}
     for e in _entries(env, sorted(streams)[0]):
         _delete(env, e)
 
@@ -132,6 +156,7 @@ def test_an_untouched_trail_verifies(env: Any) -> None:
         insert_at_end,
         reorder,
         move_keys_only,
+        delete_block,
         delete_breach_stream,
     ],
 )

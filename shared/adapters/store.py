@@ -23,6 +23,9 @@ records that can be due, never with the size of the ledger.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -412,6 +415,47 @@ def _without_none(value: Any) -> Any:
     return value
 
 
+BLOCK_PREFIX = "BLK#"
+BLOCK_BYTES = 300 * 1024  # DynamoDB items stop at 400 KB
+
+
+def _pack(items: list[Item]) -> list[list[Item]]:
+    """Entries in parts of at most ~300 KB each (their JSON size bounds the item's)."""
+    parts: list[list[Item]] = [[]]
+    size = 0
+    for item in items:
+        entry = {k: v for k, v in item.items() if k not in ("pk", "sk")}
+        n = len(json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")) + 64
+        if parts[-1] and size + n > BLOCK_BYTES:
+            parts.append([])
+            size = 0
+        parts[-1].append(entry)
+        size += n
+    return [p for p in parts if p]
+
+
+def _block_item(key: str, number: int, entries: list[Item]) -> Item:
+    return {"pk": key, "sk": f"{number:04d}", "entries": entries}
+
+
+def _entries_of(part: Item) -> Iterator[Item]:
+    """A block's entries as entry items (keyed by stream and position, and saying which block holds them)."""
+    for entry in part.get("entries", []):
+        yield {"pk": entry["stream"], "sk": f"{int(entry['seq']):08d}", **entry, "block": f"{part['pk']}/{part['sk']}"}
+
+
+def _merge(first: list[Item], then: list[Item]) -> list[Item]:
+    """Entries in sequence order; an entry stored twice with the same hash (a replayed block) counts once."""
+    seen: set[tuple[int, str]] = set()
+    out = []
+    for item in sorted([*first, *then], key=lambda i: int(i["seq"])):
+        key = (int(item["seq"]), str(item.get("hash")))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 class AuditConflictError(Exception):
     """Two writers raced for the same position of an audit stream."""
 
@@ -460,6 +504,48 @@ class AuditLog:
                 lost.add(item["pk"])
         return lost
 
+    def write_block(self, base: str, items: list[Item]) -> bool:
+        """Write the first entries of new streams as one block (a single conditional PutItem per ~300 KB).
+
+        A block holds entries that open streams nobody else can be writing yet (records being created while the
+        department's intake lease is held, breaches of those records), so no position needs claiming one by one.
+        ``base`` is deterministic for the batch (upload and first row): a retried batch finds its block and writes
+        only the entries the first attempt did not (none, when nothing changed). An entry stored with the same
+        stream and sequence number but other content is a conflict. Returns True when this was a replay.
+        """
+        if not items:
+            return False
+        key = f"{BLOCK_PREFIX}{base}"
+        parts = _pack(items)
+        replay = False
+        for number, part in enumerate(parts):
+            try:
+                self.table.put(_block_item(key, number, part), condition="attribute_not_exists(pk)")
+            except ConditionFailedError:
+                replay = True
+                self._resume_block(key, [e for p in parts[number:] for e in p])
+                break
+        return replay
+
+    def _resume_block(self, key: str, items: list[Item]) -> None:
+        stored_parts = list(self.table.query("pk = :p", {":p": key}))
+        stored = {(e["stream"], int(e["seq"])): e["hash"] for part in stored_parts for e in part.get("entries", [])}
+        missing = []
+        for item in items:
+            found = stored.get((item["stream"], int(item["seq"])))
+            if found is None:
+                missing.append(item)
+            elif found != item["hash"]:
+                raise AuditConflictError(f"audit entry {item['stream']}#{item['seq']} exists with other content")
+        start = 1 + max((int(p["sk"]) for p in stored_parts), default=-1)
+        for number, part in enumerate(_pack(missing), start=start):
+            self.table.put(_block_item(key, number, part), condition="attribute_not_exists(pk)")
+
+    def block_entries(self, block: str, stream: str | None = None) -> list[Item]:
+        """The entries a block holds (of one stream, or all), each as an entry item."""
+        entries = (e for part in self.table.query("pk = :p", {":p": block}) for e in _entries_of(part))
+        return [e for e in entries if stream is None or e["stream"] == stream]
+
     def append(self, stream: str, event: str, actor: str, detail: dict[str, Any]) -> Item:
         """Append one entry at the head of a stream; a conditional put makes concurrent appends safe."""
         for _ in range(10):
@@ -473,15 +559,24 @@ class AuditLog:
                 continue
         raise RuntimeError(f"audit stream {stream} is too contended")
 
-    def stream(self, stream: str) -> list[Item]:
-        return list(self.table.query("pk = :p", {":p": stream}))
+    def stream(self, stream: str, block: str | None = None) -> list[Item]:
+        """One stream's entries, oldest first; ``block`` is where its first entries were written, if in a block
+        (the ``audit_block`` its record or breach keeps)."""
+        items = list(self.table.query("pk = :p", {":p": stream}))
+        if block:
+            items = _merge(self.block_entries(block, stream), items)
+        return items
 
     def all_streams(self) -> dict[str, list[Item]]:
         """Every entry, by stream (a full scan: verification and sealing only)."""
         streams: dict[str, list[Item]] = {}
         for item in self.table.scan():
-            streams.setdefault(item["pk"], []).append(item)
-        return streams
+            if str(item["pk"]).startswith(BLOCK_PREFIX):
+                for entry in _entries_of(item):
+                    streams.setdefault(entry["pk"], []).append(entry)
+            else:
+                streams.setdefault(item["pk"], []).append(item)
+        return {name: _merge(items, []) for name, items in streams.items()}
 
     def verify(
         self, anchors: dict[str, tuple[int, str]] | None = None, streams: dict[str, list[Item]] | None = None
@@ -548,6 +643,30 @@ class ControlStore:
                 )
             )
         return sorted(found, key=lambda i: (str(i["sk"]), str(i["pk"])), reverse=True)
+
+    def acquire_lease(self, name: str, owner: str, seconds: int) -> bool:
+        """Hold ``name`` for ``seconds`` unless someone else holds it (an expired lease is free; re-acquiring one's
+        own lease extends it)."""
+        now = int(time.time())
+        try:
+            self.table.update(
+                f"LEASE#{name}",
+                "L",
+                "SET #o = :o, expires = :e",
+                {":o": owner, ":e": now + seconds, ":now": now},
+                names={"#o": "owner"},
+                condition="attribute_not_exists(#o) OR expires < :now OR #o = :o",
+            )
+        except ConditionFailedError:
+            return False
+        return True
+
+    def release_lease(self, name: str, owner: str) -> None:
+        """Give a lease back (a lease that expired and passed to someone else is left alone)."""
+        with contextlib.suppress(ConditionFailedError):
+            self.table.update(
+                f"LEASE#{name}", "L", "REMOVE #o, expires", {":o": owner}, names={"#o": "owner"}, condition="#o = :o"
+            )
 
     def heartbeat(self, job: str, as_of: date, detail: dict[str, Any]) -> None:
         self.table.put({"pk": "JOB", "sk": job, "last_success": iso_utc(utc_now()), "as_of": str(as_of), **detail})
@@ -678,6 +797,12 @@ class BreachStore:
             raise BreachConflictError(breach["breach_id"]) from exc
         return item
 
+    def put_new_many(self, breaches: Iterable[Item]) -> list[Item]:
+        """Store breaches nobody else can hold yet (those of records this write creates) as version 1, batched."""
+        items = [self.to_item({**b, "version": 1}) for b in breaches]
+        self.table.batch_write(items)
+        return items
+
     def put_many(self, breaches: Iterable[Item]) -> tuple[list[Item], set[str]]:
         """Conditional writes of many breaches (a few in flight); returns (stored items, ids that conflicted)."""
         todo = list(breaches)
@@ -749,6 +874,15 @@ class Tables:
         self.control = ControlStore(Table(settings.control_table, self.stats))
         self.sharing = SharingStore(self.control.table)
         self.seals = AuditSeals(settings.audit_seals_bucket)
+
+    def trail(self, stream: str) -> list[Item]:
+        """A record's or breach's audit stream, wherever its entries were written (its item knows its block)."""
+        block = None
+        if stream.startswith(("REC#", "BR#")):
+            table = self.records.table if stream.startswith("REC#") else self.breaches.table
+            owner = table.get(stream, "CUR")
+            block = str(owner["audit_block"]) if owner and owner.get("audit_block") else None
+        return self.audit.stream(stream, block)
 
     def verify_audit(self) -> tuple[int, list[str]]:
         """The full audit verification: every chain, every record's and breach's anchored head, every seal."""

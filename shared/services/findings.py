@@ -247,6 +247,37 @@ def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
     )
 
 
+def open_for_new_records(
+    entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str, at: datetime, block: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The breaches that records being created open, with their first audit entries (to go in ``block``).
+
+    Nobody else can hold these breaches yet: their records do not exist until this write stores them. Returns
+    (breaches, audit entries); the caller writes the entries, then the breaches, then the records.
+    """
+    by_id = {e.record_id: e for e in entries}
+    breaches: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for f in _findings_of(entries, as_of, deps):
+        applied = _apply_finding(None, f, by_id[f.record_id], as_of, deps.calendar.version)
+        if applied is None or applied[0].event is None:
+            continue
+        edit = applied[0]
+        audits.append(_audit(edit.breach, edit.event, actor, edit.detail, at=at))  # type: ignore[arg-type]
+        breaches.append({**edit.breach, "audit_block": block})
+    return breaches, audits
+
+
+def _findings_of(entries: list[LedgerEntry], as_of: date, deps: Deps) -> list[Finding]:
+    """What records just written show as of a day, at-risk warnings left to the daily scan."""
+    return [
+        f
+        for e in entries
+        for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
+        if f.kind is not BreachKind.AT_RISK and applies(f, e)
+    ]
+
+
 def reconcile(
     entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str, new_records: frozenset[str] = frozenset()
 ) -> BreachChanges:
@@ -256,12 +287,7 @@ def reconcile(
     records that did not exist before this write, so they cannot have breaches yet: nothing is looked up for them.
     """
     by_id = {e.record_id: e for e in entries}
-    findings = [
-        f
-        for e in entries
-        for f in evaluate(obligation_of(e), as_of, deps.calendar, at_risk_days=deps.settings.at_risk_days)
-        if f.kind is not BreachKind.AT_RISK and applies(f, e)
-    ]
+    findings = _findings_of(entries, as_of, deps)
     found = {f.breach_id for f in findings}
     existing = deps.tables.breaches.get_many(
         f"{k.value}:{rid}" for rid in by_id if rid not in new_records for k in BreachKind

@@ -17,7 +17,9 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -27,8 +29,8 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel
 
 from shared.adapters.messaging import ObjectInfo, version_id_of
-from shared.adapters.store import AuditLog
-from shared.attribution import attribute
+from shared.adapters.store import BLOCK_PREFIX, AuditLog
+from shared.attribution import RegisterCache, attribute
 from shared.auditchain import GENESIS
 from shared.categories import (
     FEEDBACK_FOLDER,
@@ -56,7 +58,7 @@ from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout
 from shared.registry import Department
 from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
-from shared.services.findings import reconcile
+from shared.services.findings import open_for_new_records, reconcile
 from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
 from shared.settings import read_limits
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
@@ -250,12 +252,36 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
                 "路径中不能有空目录名、“.”或“..”、控制字符，每段不超过255字节"
             )
         department = _check_department(parts, ref.uploader, deps, first_chunk=ref.chunk == 0)
-        with tempfile.TemporaryDirectory(prefix="guiji-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="guiji-") as tmp, _department_lease(department.code, uid, ref, deps):
             path = Path(tmp) / "upload"
             deps.objects.download(ref.bucket, ref.key, path, info.version_id)
             return _process_file(ref, uid, parts, department, collected_at, path, deps)
     except FileRefusedError as exc:
         return _refuse(ref, uid, parts, collected_at, exc.reason_zh, deps)
+
+
+class IntakeBusyError(Exception):
+    """Another chunk of the same department is being written; the message is retried later (nothing is lost)."""
+
+
+LEASE_SECONDS = 900  # the intake function's timeout: a crashed holder's lease lapses when its invocation would have
+LEASE_WAIT = 30.0
+
+
+@contextmanager
+def _department_lease(department: str, uid: str, ref: UploadRef, deps: Deps) -> Iterator[None]:
+    """One chunk at a time per department: the records a chunk creates (and their first audit entries, written in a
+    block) cannot be created by another writer meanwhile, so their positions need no claiming one by one."""
+    name, owner = f"intake#{department}", f"{uid}#{ref.chunk}"
+    deadline = time.monotonic() + LEASE_WAIT
+    while not deps.tables.control.acquire_lease(name, owner, LEASE_SECONDS):
+        if time.monotonic() > deadline:
+            raise IntakeBusyError(f"department {department} is busy with another upload")
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        deps.tables.control.release_lease(name, owner)
 
 
 def _collected_at(info: ObjectInfo, deps: Deps) -> datetime:
@@ -576,6 +602,8 @@ class RecordSink:
         self.deps = deps
         self.today = ctx.validation_day(utc_now())
         self.pending: list[tuple[int, CanonicalRecord]] = []
+        self.reps_seen: set[tuple[str, str]] = set()  # legal representatives this chunk already indexed
+        self.register = RegisterCache(deps.tables.registry.lookup)
 
     def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None:
         if is_layout_row(self.mapping, cells):
@@ -603,23 +631,39 @@ class RecordSink:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
-        apply_batch(batch, self.ctx, self.deps, counts)
+        apply_batch(batch, self.ctx, self.deps, counts, self.reps_seen, self.register)
 
 
-def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, deps: Deps, counts: Counts) -> None:
-    """Attribute, decide and write one batch of valid rows."""
+def apply_batch(
+    batch: list[tuple[int, CanonicalRecord]],
+    ctx: UploadContext,
+    deps: Deps,
+    counts: Counts,
+    reps_seen: set[tuple[str, str]] | None = None,
+    register: RegisterCache | None = None,
+) -> None:
+    """Attribute, decide and write one batch of valid rows.
+
+    The first audit entries of the records this batch creates, and of their breaches, go into one block (a single
+    write; the department's intake lease means nobody else can be creating them). Entries that extend existing
+    streams are appended one by one at the position each claims. Order: audit, breaches, records, so a crash
+    leaves nothing the retry does not reproduce identically (``block`` is named after the upload and first row).
+    """
+    block = f"{ctx.upload_id}#{batch[0][0]}" if batch else ""
     tables = deps.tables
     ids = [record_id(ctx.department, rec.category, rec.doc_no, rec.action) for _, rec in batch]
     state: dict[str, LedgerEntry] = tables.records.get_many(ids)
     new_records = frozenset(ids) - state.keys()
-    lookup = tables.registry.lookup(
+    # A code decides alone when present (attribute() never falls back from it): 注册号 and names only without one.
+    lookup = (register or RegisterCache(tables.registry.lookup)).lookup(
         (rec.uscc for _, rec in batch if rec.uscc),
-        (rec.reg_no for _, rec in batch if rec.reg_no),
+        (rec.reg_no for _, rec in batch if rec.reg_no and not rec.uscc),
         (rec.subject_name for _, rec in batch if not rec.uscc),
     )
     writes: dict[str, LedgerEntry] = {}
     previous: list[LedgerEntry] = []
     audit_items: list[dict[str, Any]] = []
+    block_items: list[dict[str, Any]] = []
     for (row, rec), rid in zip(batch, ids, strict=True):
         found = attribute(
             rec.uscc,
@@ -677,17 +721,37 @@ def apply_batch(batch: list[tuple[int, CanonicalRecord]], ctx: UploadContext, de
             },
             at=ctx.collected_at,  # deterministic, so a retried chunk reproduces the identical entry
         )
-        audit_items.append(item)
-        entry = entry.model_copy(update={"audit_seq": seq, "audit_head": item["hash"]})
+        opens_stream = seq == 1 and rid in new_records
+        (block_items if opens_stream else audit_items).append(item)
+        update: dict[str, Any] = {"audit_seq": seq, "audit_head": item["hash"]}
+        if opens_stream:
+            update["audit_block"] = f"{BLOCK_PREFIX}{block}"
+        entry = entry.model_copy(update=update)
         state[rid] = entry
         writes[rid] = entry
         if decision.previous is not None:
             previous.append(decision.previous)
     if not writes:
         return
+    as_of = local_date(ctx.collected_at)
+    created = [e for rid, e in writes.items() if rid in new_records]
+    breaches, breach_audit = open_for_new_records(
+        created, deps, as_of=as_of, actor="intake", at=ctx.collected_at, block=f"{BLOCK_PREFIX}{block}"
+    )
     # Audit first: a crash after it and before the ledger write replays the row, whose audit entry then
-    # already exists at the same sequence number with identical content (append_many accepts that).
+    # already exists at the same position with identical content (the block and append_many accept that).
+    replay = tables.audit.write_block(block, block_items + breach_audit)
     tables.audit.append_many(audit_items)
+    if replay:
+        # A retried batch: a breach the first attempt stored may have moved on since (a scan announced it); keep it.
+        tables.breaches.put_many(breaches)
+    else:
+        tables.breaches.put_new_many(breaches)
     tables.records.put_many(writes.values(), previous)
-    tables.registry.index_legal_reps(legal_reps_of(writes.values()))
-    reconcile(list(writes.values()), deps, as_of=local_date(ctx.collected_at), actor="intake", new_records=new_records)
+    reps = [r for r in legal_reps_of(writes.values()) if (r.name_key, r.uscc) not in (reps_seen or set())]
+    tables.registry.index_legal_reps(reps)
+    if reps_seen is not None:
+        reps_seen.update((r.name_key, r.uscc) for r in reps)
+    changed = [e for rid, e in writes.items() if rid not in new_records]
+    if changed:
+        reconcile(changed, deps, as_of=as_of, actor="intake")

@@ -194,9 +194,9 @@ def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
     if entry is None:
         return None
     breaches = deps.tables.breaches.get_many(f"{k.value}:{record_id}" for k in BreachKind)
-    trail = deps.tables.audit.stream(f"REC#{record_id}")
+    trail = deps.tables.audit.stream(f"REC#{record_id}", entry.audit_block)
     for b in breaches.values():
-        trail += deps.tables.audit.stream(f"BR#{b['breach_id']}")
+        trail += deps.tables.audit.stream(f"BR#{b['breach_id']}", b.get("audit_block"))
     trail.sort(key=lambda i: (i["at"], i["pk"], i["seq"]))
     return {
         "record": entry.model_dump(mode="json"),
@@ -224,7 +224,9 @@ def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
     streams.update(
         (f"BR#{bid}", (int(b.get("audit_seq", 0)), str(b.get("audit_head", "")))) for bid, b in breaches.items()
     )
-    audit = [e for stream in sorted(streams) for e in deps.tables.audit.stream(stream)]
+    blocks = {f"REC#{record_id}": entry.audit_block}
+    blocks.update((f"BR#{bid}", b.get("audit_block")) for bid, b in breaches.items())
+    audit = [e for stream in sorted(streams) for e in deps.tables.audit.stream(stream, blocks.get(stream))]
     audit = [{k: e[k] for k in (*ENTRY_FIELDS, "hash")} for e in audit]
     notices = [
         {"breach": e["stream"], "event": e["event"], "at": e["at"], "detail": e["detail"]}
