@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench import (
+    bench_audit_verify,
     bench_bulletin,
     bench_calendar,
     bench_coldstart,
@@ -21,6 +22,7 @@ for module in (
     bench_scan,
     bench_bulletin,
     bench_public,
+    bench_audit_verify,
     bench_coldstart,
 ):
     print(f"\n=== {module.__name__} ===", flush=True)

@@ -418,8 +418,7 @@ def calendar_deadline() -> Any:
 )
 def audit_verify() -> Any:
     _principal()
-    count, problems = get_deps().tables.verify_audit()
-    return {"entries": count, "ok": not problems, "problems": problems}
+    return get_deps().tables.verify_audit_recent()
 
 
 @route(

@@ -179,6 +179,10 @@ def run_job(job: str, event: dict[str, Any]) -> dict[str, Any]:
         return {"job": job, "as_of": as_of.isoformat(), **made.__dict__}
     if job == "scan_only":
         return {"job": job, "as_of": as_of.isoformat(), **monitor.run_scan(as_of, deps).__dict__}
+    if job == "audit_verify":
+        result = deps.tables.verify_audit_full_and_keep()
+        deps.tables.control.heartbeat("audit_verify", as_of, {k: result[k] for k in ("entries", "ok", "problem_count")})
+        return {"job": job, "as_of": as_of.isoformat(), **result}
     if job == "notify":
         warnings = monitor.health_warnings(as_of, deps)
         return {"job": job, "as_of": as_of.isoformat(), **monitor.send_notices(as_of, deps, warnings=warnings).__dict__}

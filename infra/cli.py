@@ -564,14 +564,63 @@ def subscriptions_remove(args: argparse.Namespace) -> int:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    count, problems = _deps().tables.verify_audit()
+    """The full verification (kept as the starting point of the incremental one), or with ``--recent`` only what
+    changed since the last full one (what GET /audit/verify answers)."""
+    tables = _deps().tables
+    if args.recent:
+        result = tables.verify_audit_recent()
+        count, problems = int(result["entries"]), list(result["problems"])
+        scope = f"since {result.get('since') or 'the start'} ({result.get('streams', 'all')} streams)"
+    else:
+        result = tables.verify_audit_full_and_keep()
+        count, problems, scope = int(result["entries"]), list(result["problems"]), "in full"
+        if result["problem_count"] > len(problems):
+            problems.append(f"... and {result['problem_count'] - len(problems)} more")
     if problems:
         for p in problems:
             print(p)
-        print(f"audit trail: {count} entries checked, {len(problems)} problems")
+        print(f"audit trail: {count} entries checked {scope}, {len(problems)} problems")
         return 1
-    print(f"audit trail intact: {count} entries checked")
+    print(f"audit trail intact: {count} entries checked {scope}")
     return 0
+
+
+def figures_refresh(args: argparse.Namespace) -> int:
+    from shared.services import figures
+
+    report = figures.refresh(_deps())
+    print(f"figures refreshed: {report.pairs} department-days from {report.records_read} records")
+    return 0
+
+
+def figures_rebuild(args: argparse.Namespace) -> int:
+    """Recompute the kept figures from the ledger; says how many department-days differed from what was kept."""
+    from datetime import date
+
+    from shared.services import figures
+
+    deps = _deps()
+    start, end = args.start or date(2000, 1, 1), args.end
+    departments = sorted(deps.tables.registry.departments())
+    last = end or date(9999, 12, 31)
+    before = {d: _by_day(deps.tables.records.profiles(d, start, last)) for d in departments}
+    report = figures.rebuild(deps, start, end)
+    after = {d: _by_day(deps.tables.records.profiles(d, start, last)) for d in departments}
+    differed = sum(
+        1 for d in departments for day in set(before[d]) | set(after[d]) if before[d].get(day) != after[d].get(day)
+    )
+    print(
+        f"figures rebuilt: {report.pairs} department-days from {report.records_read} records; "
+        f"{differed} differed from the figures kept"
+    )
+    return 0
+
+
+def _by_day(profiles: Any) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for p in profiles:
+        out.setdefault(p.production_date, set()).add(p)
+    return out
 
 
 def audit_verify_bundle(args: argparse.Namespace) -> int:
@@ -775,8 +824,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("subscription_id", metavar="ID")
     p.set_defaults(func=subscriptions_remove)
 
+    fig = sub.add_parser("figures", help="figures kept per department and day").add_subparsers(
+        dest="figures_cmd", required=True
+    )
+    p = fig.add_parser("refresh", help="recompute what records written since the last refresh changed")
+    p.set_defaults(func=figures_refresh)
+    p = fig.add_parser("rebuild", help="recompute the figures from the ledger (and compare with those kept)")
+    p.add_argument("--from", dest="start", type=_iso, help="first production day (default: all)")
+    p.add_argument("--to", dest="end", type=_iso, help="last production day")
+    p.set_defaults(func=figures_rebuild)
+
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_cmd", required=True)
-    aud.add_parser("verify", help="check the hash chains").set_defaults(func=audit_verify)
+    p = aud.add_parser("verify", help="check the hash chains, anchors and seals (in full, and kept)")
+    p.add_argument("--recent", action="store_true", help="only what changed since the last full verification")
+    p.set_defaults(func=audit_verify)
     p = aud.add_parser("verify-bundle", help="check an evidence bundle offline (files and audit chains)")
     p.add_argument("file", type=Path)
     p.add_argument("--online", action="store_true", help="also compare its audit heads with the stack's trail")

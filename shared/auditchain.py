@@ -18,10 +18,12 @@ def audit_hash(prev: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
 
 
-def chain_problems(stream: str, items: Iterable[dict[str, Any]]) -> list[str]:
-    """Where one stream's chain breaks (first problem only: what follows a break cannot be trusted)."""
-    prev = GENESIS
-    for expected_seq, item in enumerate(sorted(items, key=lambda i: int(i["seq"])), start=1):
+def chain_problems(stream: str, items: Iterable[dict[str, Any]], *, start: int = 1, prev: str = GENESIS) -> list[str]:
+    """Where one stream's chain breaks (first problem only: what follows a break cannot be trusted).
+
+    ``start`` and ``prev`` check a stretch of a stream: its first entry's number and the hash before it.
+    """
+    for expected_seq, item in enumerate(sorted(items, key=lambda i: int(i["seq"])), start=start):
         if int(item["seq"]) != expected_seq:
             return [f"{stream}: entry {expected_seq} missing"]
         entry = {k: item[k] for k in ENTRY_FIELDS}
@@ -88,10 +90,14 @@ def next_seal(
     }
 
 
-def seal_problems(seals: list[dict[str, Any]], streams: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """Seals (oldest first) against the trail: the chain of seals, and every head each seal recorded."""
+def seal_problems(
+    seals: list[dict[str, Any]], streams: dict[str, list[dict[str, Any]]], *, previous: str | None = None
+) -> list[str]:
+    """Seals (oldest first) against the trail: the chain of seals, and every head each seal recorded.
+
+    ``previous`` is the digest of the seal before the first one given (None: they start from the first seal).
+    """
     problems: list[str] = []
-    previous: str | None = None
     for seal in seals:
         if seal.get("previous") != previous:
             problems.append(f"seal {seal.get('day')}: does not follow the seal before it")

@@ -72,6 +72,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared.categories import CATEGORY_INFO, SHARED_LISTS, Category
 from shared.exports import excel_safe
+from shared.figures import Countable, RecordProfile, profile_of
 from shared.ledger import Attribution, LedgerEntry
 from shared.monitoring import KIND_ZH, BreachKind
 from shared.regions import (
@@ -262,8 +263,9 @@ class BulletinInput(BaseModel):
     scope: str  # "350000" (province) or a city-level unit ("350100", "350128" 平潭); a county works too
     period: Period
     departments: list[Department]
-    entries: list[LedgerEntry]  # records produced in the period by departments in scope
-    previous_entries: list[LedgerEntry] = []  # the same for the previous period
+    # Records produced in the period by departments in scope (or their profiles, as the kept figures hold them).
+    entries: list[LedgerEntry | RecordProfile]
+    previous_entries: list[LedgerEntry | RecordProfile] = []  # the same for the previous period
     uploads: list[UploadStat] = []
     previous_uploads: list[UploadStat] = []
     open_breaches: list[dict[str, Any]] = []  # breach items as the breach store keeps them
@@ -332,11 +334,11 @@ COUNT_KEYS: tuple[str, ...] = (
 )
 
 
-def _done_by(instant: datetime | None, as_of: date) -> date | None:
+def _done_by(instant: datetime | date | None, as_of: date) -> date | None:
     """Local date of an act, or None if it had not happened by the end of ``as_of``."""
     if instant is None:
         return None
-    day = local_date(instant)
+    day = local_date(instant) if isinstance(instant, datetime) else instant
     return day if day <= as_of else None
 
 
@@ -350,34 +352,35 @@ class _Tally:
 
     c: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
 
-    def add_entry(self, e: LedgerEntry, as_of: date) -> None:
+    def add_entry(self, e: Countable, as_of: date) -> None:
         c = self.c
-        c["records"] += 1
+        n = e.weight if isinstance(e, RecordProfile) else 1
+        c["records"] += n
         collected = _done_by(e.collected_at, as_of)
         if collected is None:
-            c["not_collected"] += 1
+            c["not_collected"] += n
             if e.collect_due is not None and as_of > e.collect_due:
-                c["not_collected_overdue"] += 1
+                c["not_collected_overdue"] += n
             return
-        c["collected"] += 1
+        c["collected"] += n
         if e.collect_due is not None:
-            c["timely_base"] += 1
+            c["timely_base"] += n
             if collected <= e.collect_due:
-                c["collected_on_time"] += 1
+                c["collected_on_time"] += n
             else:
-                c["collected_late"] += 1
+                c["collected_late"] += n
         if e.attribution is not Attribution.NATURAL_PERSON:
-            c["attribution_base"] += 1
+            c["attribution_base"] += n
         if e.attribution is not None and e.attribution.publishable:
-            c["attributed"] += 1
+            c["attributed"] += n
         published = _done_by(e.published_at, as_of)
         if published is None:
-            c["unpublished"] += 1
+            c["unpublished"] += n
             if e.held:
-                c["held"] += 1
+                c["held"] += n
         else:
-            c["published"] += 1
-            c["published_on_time" if published <= e.publish_due else "published_late"] += 1
+            c["published"] += n
+            c["published_on_time" if published <= e.publish_due else "published_late"] += n
 
     def add_upload(self, u: UploadStat) -> None:
         self.c["uploads"] += 1
@@ -401,7 +404,7 @@ class _Tally:
         return {**self.c, **self.rates()}
 
 
-def unit_figures(entries: Iterable[LedgerEntry], uploads: Iterable[UploadStat], as_of: date) -> dict[str, Any]:
+def unit_figures(entries: Iterable[Countable], uploads: Iterable[UploadStat], as_of: date) -> dict[str, Any]:
     """One unit's counts and its four rates (及时率, 公示及时率, 合规率, 记名率) as of a day, by the definitions of this
     module: what a bulletin shows in each row, and what a department's scorecard shows for its month."""
     tally = _Tally()
@@ -488,7 +491,7 @@ def _aggregate(
     scope: str,
     period: Period,
     as_of: date,
-    entries: Iterable[LedgerEntry],
+    entries: Iterable[Countable],
     uploads: Iterable[UploadStat],
     breaches: Iterable[_Breach],
     depts: dict[str, Department],
@@ -738,29 +741,30 @@ def compute(inp: BulletinInput) -> Bulletin:
 
 
 def _feedback(
-    entries: Iterable[LedgerEntry], as_of: date, by_department: list[dict[str, Any]]
+    entries: Iterable[Countable], as_of: date, by_department: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per publishing department: list entries shared (published by ``as_of``), how many drew feedback from other
     departments, how many feedback reports, and the feedback rate (listings with feedback ÷ listings shared)."""
-    listings: dict[str, list[LedgerEntry]] = {}
+    listings: dict[str, list[RecordProfile]] = {}
     for e in entries:
         if e.category in SHARED_LISTS and _done_by(e.published_at, as_of) is not None:
-            listings.setdefault(e.department, []).append(e)
+            listings.setdefault(e.department, []).append(e if isinstance(e, RecordProfile) else profile_of(e))
     rows = []
     for dept in by_department:
         shared = listings.get(dept["code"], [])
         if not shared:
             continue
-        answered = sum(1 for e in shared if e.feedback_ids)
+        count = sum(p.weight for p in shared)
+        answered = sum(p.weight for p in shared if p.feedback)
         rows.append(
             {
                 "code": dept["code"],
                 "name": dept["name"],
                 "region_name": dept["region_name"],
-                "listings": len(shared),
+                "listings": count,
                 "with_feedback": answered,
-                "feedback": sum(len(e.feedback_ids) for e in shared),
-                "feedback_rate": _rate(answered, len(shared)),
+                "feedback": sum(p.feedback * p.weight for p in shared),
+                "feedback_rate": _rate(answered, count),
             }
         )
     total_listings = sum(r["listings"] for r in rows)

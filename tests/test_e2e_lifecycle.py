@@ -275,7 +275,7 @@ def test_large_file_is_processed_in_chunks_with_one_receipt(env: Any, monkeypatc
     assert receipt["counts"]["read"] == 231
     assert receipt["counts"]["accepted"] == 230 and receipt["counts"]["rejected"] == 1
     assert receipt["counts"]["blank_rows"] == 1
-    chunks = env.deps.tables.control.items(f"UPLOAD#{receipt['upload_id']}", "CHUNK#")
+    chunks = env.deps.tables.uploads.chunks(receipt["upload_id"])
     assert len(chunks) == 3
 
 

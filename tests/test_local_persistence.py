@@ -106,7 +106,7 @@ def test_down_during_a_long_upload_finishes_the_batch_and_the_rest_follows_the_r
     rows = 1000
     key, uid = local.send_upload(deps, _rows(rows), h.ENV_DEPT, "penalty", "long.csv")
     deadline = time.monotonic() + 60
-    while not deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#") and time.monotonic() < deadline:
+    while not deps.tables.uploads.chunks(uid) and time.monotonic() < deadline:
         time.sleep(0.05)  # the first batch is done: the stack is inside the file
     started = time.monotonic()
     assert local.main(["local", "down", "--timeout", "60"]) == 0

@@ -168,7 +168,7 @@ def test_policy_document_resolves_to_local_arns(env: dict[str, str], endpoint: s
     assert "${" not in json.dumps(document)
     by_sid = {s["Sid"]: s for s in document["Statement"]}
     audit_arn = f"arn:aws-cn:dynamodb:cn-north-1:123456789012:table/{env['AUDIT_TABLE']}"
-    assert by_sid["AppendAndReadAuditTrail"]["Resource"] == audit_arn
+    assert by_sid["AppendAndReadAuditTrail"]["Resource"] == [audit_arn, f"{audit_arn}/index/*"]
     assert by_sid["WriteReceipts"]["Resource"] == f"arn:aws-cn:s3:::{env['INTAKE_BUCKET']}/receipts/*"
     assert by_sid["PublishNotices"]["Resource"] == env["NOTICES_TOPIC_ARN"]
 

@@ -161,7 +161,7 @@ def test_intake_queue_redrives_to_its_dead_letter_queue(resources: dict[str, dic
 
 def test_every_scheduled_function_has_a_dead_letter_queue(resources: dict[str, dict[str, Any]]) -> None:
     scheduled = {function for function, _ in _events(resources, "Schedule")}
-    assert scheduled == {"PublishRun", "DailyScan"}
+    assert scheduled == {"PublishRun", "DailyScan", "RunJob"}  # RunJob: the nightly full audit verification
     functions = _functions(resources)
     for function in scheduled:
         assert functions[function]["DeadLetterQueue"] == {
@@ -282,7 +282,13 @@ def test_audit_trail_can_only_be_appended_and_read(resources: dict[str, dict[str
     for statement in statements:
         if statement["Effect"] == "Allow" and audit in _listify(statement["Resource"]):
             allowed |= set(_listify(statement["Action"]))
-    assert allowed == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}
+    assert allowed == {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+    }
     denied = set()
     for statement in statements:
         if statement["Effect"] == "Deny" and audit in _listify(statement["Resource"]):

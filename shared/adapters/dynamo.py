@@ -178,9 +178,16 @@ class Table:
         return found
 
     def batch_write(self, puts: Iterable[Item] = (), deletes: Iterable[tuple[str, str]] = ()) -> int:
-        """BatchWriteItem in chunks of 25 with retries of unprocessed items; returns items written."""
-        requests: list[dict[str, Any]] = [{"PutRequest": {"Item": to_attr(item)}} for item in puts]
-        requests += [{"DeleteRequest": {"Key": to_attr({"pk": pk, "sk": sk})}} for pk, sk in deletes]
+        """BatchWriteItem in chunks of 25 with retries of unprocessed items; returns items written.
+
+        DynamoDB refuses a request that names one key twice: the last write of a key wins, as separate writes would.
+        """
+        by_key: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in puts:
+            by_key[(item["pk"], item["sk"])] = {"PutRequest": {"Item": to_attr(item)}}
+        for pk, sk in deletes:
+            by_key[(pk, sk)] = {"DeleteRequest": {"Key": to_attr({"pk": pk, "sk": sk})}}
+        requests = list(by_key.values())
         for start in range(0, len(requests), 25):
             pending = requests[start : start + 25]
             attempt = 0

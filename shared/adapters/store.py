@@ -38,14 +38,23 @@ from pydantic import ValidationError
 from shared.adapters.dynamo import ConditionFailedError, IoStats, Item, Table
 from shared.adapters.seals import AuditSeals
 from shared.attribution import SubjectLookup
-from shared.auditchain import GENESIS, anchor_problems, audit_hash, chain_problems, next_seal, seal_problems
+from shared.auditchain import (
+    GENESIS,
+    anchor_problems,
+    audit_hash,
+    chain_problems,
+    next_seal,
+    seal_digest,
+    seal_problems,
+)
+from shared.figures import RecordProfile
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger
 from shared.registry import Department, LegalRep, Subject, normalize_name
 from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
 from shared.sharing import Subscription
-from shared.timeutil import iso_utc, utc_now
+from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
 SHARDS = 4
 
@@ -78,6 +87,57 @@ class RecordStore:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.quarantined: list[str] = []
+        self._marked: set[tuple[str, str, str]] = set()  # (write day, department, production day) marked already
+
+    def _changed_markers(self, entries: Iterable[LedgerEntry]) -> list[Item]:
+        """Mark each (department, production day) whose kept figures a write makes stale (``FIGDIRTY#{local day}``
+        / ``{department}#{production day}``), once per day and process: a marker stands for every later change of
+        that day, as the refresh re-reads the whole day it was last run on."""
+        today = local_date(utc_now()).isoformat()
+        fresh = {(today, e.department, e.production_date.isoformat()) for e in entries} - self._marked
+        self._marked |= fresh
+        return [{"pk": f"FIGDIRTY#{day}", "sk": f"{dept}#{produced}"} for day, dept, produced in sorted(fresh)]
+
+    def changed_since(self, day: date) -> set[tuple[str, date]]:
+        """The (department, production day) pairs written from ``day`` to today (local days)."""
+        today, found = local_date(utc_now()), set()
+        while day <= today:
+            for item in self.table.query("pk = :p", {":p": f"FIGDIRTY#{day.isoformat()}"}):
+                dept, _, produced = str(item["sk"]).rpartition("#")
+                found.add((dept, date.fromisoformat(produced)))
+            day += timedelta(days=1)
+        return found
+
+    def put_profiles(self, profiles: dict[tuple[str, date], list[RecordProfile]]) -> int:
+        """Keep the figures of (department, production day) pairs: the profiles of their records."""
+        return self.table.batch_write(
+            {
+                "pk": f"FIG#{dept}",
+                "sk": day.isoformat(),
+                "profiles": [p.model_dump(mode="json", exclude_defaults=True) for p in found],
+            }
+            for (dept, day), found in profiles.items()
+        )
+
+    def profiles(self, department: str, start: date, end: date) -> list[RecordProfile]:
+        """The kept figures of a department's records produced from ``start`` to ``end`` (one item a day)."""
+        items = self.table.query(
+            "pk = :p AND sk BETWEEN :a AND :b",
+            {":p": f"FIG#{department}", ":a": start.isoformat(), ":b": end.isoformat()},
+        )
+        return [
+            RecordProfile.model_validate({"department": department, "production_date": i["sk"], **p})
+            for i in items
+            for p in i.get("profiles", [])
+        ]
+
+    def profile_days(self, department: str, start: date, end: date) -> set[date]:
+        """The days of a department that have kept figures (what a rebuild may have to empty)."""
+        items = self.table.query(
+            "pk = :p AND sk BETWEEN :a AND :b",
+            {":p": f"FIG#{department}", ":a": start.isoformat(), ":b": end.isoformat()},
+        )
+        return {date.fromisoformat(str(i["sk"])) for i in items}
 
     def _readable(self, item: Item) -> LedgerEntry | None:
         try:
@@ -135,23 +195,27 @@ class RecordStore:
 
     def put_many(self, entries: Iterable[LedgerEntry], previous: Iterable[LedgerEntry] = ()) -> int:
         """Write new states (and keep the versions they replace) in batches."""
+        entries, previous = list(entries), list(previous)
         items = [self.to_item(e) for e in entries]
         for old in previous:
             snap: Item = old.model_dump(mode="json")
             snap["pk"], snap["sk"] = f"REC#{old.record_id}", f"V#{old.version:06d}"
             items.append(snap)
-        return self.table.batch_write(items)
+        return self.table.batch_write(items + self._changed_markers(entries + previous))
 
     def put(self, entry: LedgerEntry, *, expect_version: int | None = None) -> None:
         """Write one state; with ``expect_version`` only if nobody changed the record meanwhile."""
         if expect_version is None:
             self.table.put(self.to_item(entry))
-            return
-        self.table.put(
-            self.to_item(entry),
-            condition="attribute_not_exists(pk) OR version = :v",
-            values={":v": expect_version},
-        )
+        else:
+            self.table.put(
+                self.to_item(entry),
+                condition="attribute_not_exists(pk) OR version = :v",
+                values={":v": expect_version},
+            )
+        markers = self._changed_markers([entry])
+        if markers:
+            self.table.batch_write(markers)
 
     def add_feedback(self, record_id: str, feedback_id: str, item: Item) -> Item | None:
         """Keep one feedback on a listing, once: None when it is new, else the stored one (a duplicate)."""
@@ -398,6 +462,13 @@ class RegistryStore:
             by_name={n: [subjects[c] for c in cs if c in subjects] for n, cs in name_codes.items()},
         )
 
+    def put_public_views(self, views: Iterable[tuple[str, str, str, Item]]) -> int:
+        """Publish what the public may see of records, each under its subject: (uscc or "", category, record id,
+        view). A record's view replaces the one it had."""
+        return self.table.batch_write(
+            {"pk": f"PUB#{uscc or 'NONE'}", "sk": f"{category}#{rid}", **view} for uscc, category, rid, view in views
+        )
+
     def public_views(self, uscc: str, category: str | None = None) -> list[Item]:
         """What the publication run published under a subject (optionally one category), without keys."""
         if category:
@@ -432,6 +503,17 @@ def _pack(items: list[Item]) -> list[list[Item]]:
         parts[-1].append(entry)
         size += n
     return [p for p in parts if p]
+
+
+def _keep_head(heads: dict[str, tuple[int, str]], stream: str, seq: int, hash_: str) -> None:
+    if seq > heads.get(stream, (0, ""))[0]:
+        heads[stream] = (seq, hash_)
+
+
+def _written_today(item: Item) -> Item:
+    """An audit item with its place in the day index (``gsi1``: the local day it was written; not hashed)."""
+    day = local_date(utc_now()).isoformat()
+    return {**item, "gsi1pk": f"DAY#{day}", "gsi1sk": f"{item['pk']}#{item['sk']}"}
 
 
 def _block_item(key: str, number: int, entries: list[Item]) -> Item:
@@ -493,7 +575,7 @@ class AuditLog:
         stream name so the caller can drop the state change that the other writer already recorded.
         """
         lost: set[str] = set()
-        clashes = self.table.put_new_many(items)
+        clashes = self.table.put_new_many([_written_today(i) for i in items])
         if clashes:
             stored = self.table.batch_get((i["pk"], i["sk"]) for i in clashes)
             for item in clashes:
@@ -520,7 +602,7 @@ class AuditLog:
         replay = False
         for number, part in enumerate(parts):
             try:
-                self.table.put(_block_item(key, number, part), condition="attribute_not_exists(pk)")
+                self.table.put(_written_today(_block_item(key, number, part)), condition="attribute_not_exists(pk)")
             except ConditionFailedError:
                 replay = True
                 self._resume_block(key, [e for p in parts[number:] for e in p])
@@ -539,7 +621,7 @@ class AuditLog:
                 raise AuditConflictError(f"audit entry {item['stream']}#{item['seq']} exists with other content")
         start = 1 + max((int(p["sk"]) for p in stored_parts), default=-1)
         for number, part in enumerate(_pack(missing), start=start):
-            self.table.put(_block_item(key, number, part), condition="attribute_not_exists(pk)")
+            self.table.put(_written_today(_block_item(key, number, part)), condition="attribute_not_exists(pk)")
 
     def block_entries(self, block: str, stream: str | None = None) -> list[Item]:
         """The entries a block holds (of one stream, or all), each as an entry item."""
@@ -553,7 +635,7 @@ class AuditLog:
             seq = (head["seq"] + 1) if head else 1
             item = self.make_item(stream, seq, head["hash"] if head else GENESIS, event, actor, detail)
             try:
-                self.table.put(item, condition="attribute_not_exists(pk)")
+                self.table.put(_written_today(item), condition="attribute_not_exists(pk)")
                 return item
             except ConditionFailedError:
                 continue
@@ -566,6 +648,66 @@ class AuditLog:
         if block:
             items = _merge(self.block_entries(block, stream), items)
         return items
+
+    def written_on(self, days: Iterable[date]) -> dict[str, list[Item]]:
+        """The entries written on these local days, by stream, oldest first: the day index names them and they are
+        read by key in batches (single entries and blocks alike), so the reads follow the writes of those days."""
+        keys: list[tuple[str, str]] = []
+        for day in days:
+            index = self.table.query("gsi1pk = :d", {":d": f"DAY#{day.isoformat()}"}, index="gsi1")
+            keys.extend((str(i["pk"]), str(i["sk"])) for i in index)
+        streams: dict[str, list[Item]] = {}
+        for (pk, _), item in self.table.batch_get(keys).items():
+            for entry in _entries_of(item) if pk.startswith(BLOCK_PREFIX) else [item]:
+                streams.setdefault(str(entry["pk"]), []).append(entry)
+        return {stream: _merge(items, []) for stream, items in streams.items()}
+
+    def heads_written_on(self, days: Iterable[date]) -> dict[str, tuple[int, str]]:
+        """The latest entry (sequence number, hash) of every stream written on these local days (appends only
+        extend a stream, so what it got last then is its head)."""
+        return {s: (int(items[-1]["seq"]), str(items[-1]["hash"])) for s, items in self.written_on(days).items()}
+
+    def entries_at(self, positions: dict[str, set[int]], blocks: dict[str, str]) -> dict[tuple[str, int], Item]:
+        """Given entries by position: single entries in batches, the rest from the stream's block (``blocks``)."""
+        wanted = [(stream, seq) for stream, seqs in positions.items() for seq in seqs]
+        found = self.table.batch_get((stream, f"{seq:08d}") for stream, seq in wanted)
+        out = {(pk, int(sk)): item for (pk, sk), item in found.items()}
+        rest = {stream for stream, seq in wanted if (stream, seq) not in out and blocks.get(stream)}
+        for block in sorted({blocks[s] for s in rest}):
+            for entry in self.block_entries(block):
+                if entry["pk"] in rest and int(entry["seq"]) in positions[entry["pk"]]:
+                    out[(entry["pk"], int(entry["seq"]))] = entry
+        return out
+
+    def verify_stretches(
+        self, stretches: dict[str, list[Item]], anchors: dict[str, tuple[int, str]], blocks: dict[str, str]
+    ) -> list[str]:
+        """Check the recent end of each stream: consecutive, chained to the entry before it (read by key), and
+        agreeing with the head anchored on its record or breach."""
+        before = self.entries_at(
+            {s: {int(items[0]["seq"]) - 1} for s, items in stretches.items() if int(items[0]["seq"]) > 1}, blocks
+        )
+        problems: list[str] = []
+        for stream, items in sorted(stretches.items()):
+            first = int(items[0]["seq"])
+            previous = before.get((stream, first - 1))
+            if first > 1 and previous is None:
+                problems.append(f"{stream}: entry {first - 1} missing")
+                continue
+            problems += [
+                f"{stream}: the entry stored at {i['sk']} says it is entry {i['seq']} (moved)"
+                for i in items
+                if not i.get("block") and str(i.get("sk", "")).isdigit() and int(i["sk"]) != int(i["seq"])
+            ]
+            prev = str(previous["hash"]) if previous else GENESIS
+            problems += chain_problems(stream, items, start=first, prev=prev)
+            if stream in anchors:
+                seq, head = anchors[stream]
+                if seq >= first:
+                    problems += anchor_problems(stream, seq, head, items)
+                elif seq < int(items[-1]["seq"]):
+                    problems.append(f"{stream}: entries {seq + 1}..{items[-1]['seq']} are not anchored on its item")
+        return problems
 
     def all_streams(self) -> dict[str, list[Item]]:
         """Every entry, by stream (a full scan: verification and sealing only)."""
@@ -631,6 +773,38 @@ class ControlStore:
         """Where the digest of one jurisdiction, level and day is claimed and kept (``ops`` for operators' notes)."""
         return (f"DIGEST#{jurisdiction}#{level}" if level else f"DIGEST#{jurisdiction}"), as_of.isoformat()
 
+    def claim_digest(self, jurisdiction: str, level: str, as_of: date, lease_seconds: int) -> bool:
+        """Take the lease on one digest; False when it was sent already or another run holds a live lease."""
+        pk, sk = self.digest_key(jurisdiction, level, as_of)
+        now = int(time.time())
+        try:
+            self.table.put(
+                {"pk": pk, "sk": sk, "status": "sending", "lease_until": now + lease_seconds},
+                condition="attribute_not_exists(pk) OR (#s = :sending AND lease_until < :now)",
+                values={":sending": "sending", ":now": now},
+                names={"#s": "status"},
+            )
+        except ConditionFailedError:
+            return False
+        return True
+
+    def claim_bulletin_announcement(self, scope: str, period: str) -> bool:
+        """Announce one bulletin once: False when its announcement was claimed before."""
+        try:
+            self.table.put(
+                {"pk": f"BULLETIN#{scope}", "sk": period, "announced_at": int(time.time())},
+                condition="attribute_not_exists(pk)",
+            )
+        except ConditionFailedError:
+            return False
+        return True
+
+    def digest_sent(self, jurisdiction: str, level: str, as_of: date, detail: dict[str, Any]) -> str:
+        """Keep what a claimed digest said and to whom it went; returns its reference (for the audit trail)."""
+        pk, sk = self.digest_key(jurisdiction, level, as_of)
+        self.table.put({"pk": pk, "sk": sk, "status": "sent", **detail})
+        return f"{pk}/{sk}"
+
     def digests(self, jurisdiction: str, levels: Iterable[str], since: date, until: date) -> list[Item]:
         """The digests kept for a jurisdiction between two days (inclusive), newest first, across levels."""
         found: list[Item] = []
@@ -668,11 +842,64 @@ class ControlStore:
                 f"LEASE#{name}", "L", "REMOVE #o, expires", {":o": owner}, names={"#o": "owner"}, condition="#o = :o"
             )
 
+    CALENDAR = "CALENDAR"
+
+    def put_calendar_override(self, year: int, override: dict[str, Any]) -> None:
+        self.table.put({"pk": self.CALENDAR, "sk": str(year), "override": override})
+
+    def calendar_overrides(self) -> list[dict[str, Any]]:
+        """Every calendar override an operator loaded, by year."""
+        return [dict(i["override"]) for i in self.table.query("pk = :p", {":p": self.CALENDAR})]
+
     def heartbeat(self, job: str, as_of: date, detail: dict[str, Any]) -> None:
         self.table.put({"pk": "JOB", "sk": job, "last_success": iso_utc(utc_now()), "as_of": str(as_of), **detail})
 
     def heartbeats(self) -> dict[str, Item]:
         return {i["sk"]: i for i in self.items("JOB")}
+
+
+class UploadLog:
+    """What the intake keeps of each upload in the control table: its state (``UPLOAD#{id}`` / ``STATE``), one item per
+    chunk done (``CHUNK#{n}``), and per department and day the rows read and rejected (``UPLOADS#{department}`` /
+    ``{collected_on}#{id}``), which bulletins and scorecards count."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def state(self, upload_id: str) -> Item | None:
+        return self.table.get(f"UPLOAD#{upload_id}", "STATE")
+
+    def set_state(self, upload_id: str, status: str, **detail: Any) -> None:
+        self.table.put({"pk": f"UPLOAD#{upload_id}", "sk": "STATE", "status": status, **detail})
+
+    def chunk_done(self, upload_id: str, chunk: int, detail: dict[str, Any]) -> None:
+        self.table.put({"pk": f"UPLOAD#{upload_id}", "sk": f"CHUNK#{chunk:05d}", **detail})
+
+    def chunks(self, upload_id: str) -> list[Item]:
+        """The chunks done so far, in order."""
+        items = self.table.query("pk = :p AND begins_with(sk, :c)", {":p": f"UPLOAD#{upload_id}", ":c": "CHUNK#"})
+        return list(items)
+
+    def count(self, department: str, collected_on: date, upload_id: str, read: int, rejected: int) -> None:
+        """Keep an upload's rows read and rejected for its department and day (the same upload overwrites itself)."""
+        self.table.put(
+            {
+                "pk": f"UPLOADS#{department}",
+                "sk": f"{collected_on.isoformat()}#{upload_id}",
+                "department": department,
+                "collected_on": collected_on.isoformat(),
+                "read": read,
+                "rejected": rejected,
+            }
+        )
+
+    def counted(self, department: str, start: date, end: date) -> list[Item]:
+        """The counts of a department's uploads collected from ``start`` to ``end`` (inclusive)."""
+        items = self.table.query(
+            "pk = :p AND sk BETWEEN :a AND :b",
+            {":p": f"UPLOADS#{department}", ":a": start.isoformat(), ":b": end.isoformat() + "~"},
+        )
+        return [_strip_keys(i) for i in items]
 
 
 class SharingStore:
@@ -865,15 +1092,21 @@ def audit_anchors(records: Table, breaches: Table) -> dict[str, tuple[int, str]]
 class Tables:
     """All tables of one deployment, sharing one I/O counter."""
 
-    def __init__(self, settings: Settings, stats: IoStats | None = None) -> None:
+    def __init__(self, settings: Settings, stats: IoStats | None = None, *, in_memory: bool = False) -> None:
+        """DynamoDB tables and the seal bucket of a deployment; ``in_memory`` gives the fakes of
+        :mod:`shared.adapters.memory` instead (the same repositories over dicts, for tests and benchmarks)."""
+        from shared.adapters.memory import MemorySeals, MemoryTable
+
         self.stats = stats or IoStats()
-        self.records = RecordStore(Table(settings.records_table, self.stats))
-        self.registry = RegistryStore(Table(settings.registry_table, self.stats))
-        self.breaches = BreachStore(Table(settings.breaches_table, self.stats))
-        self.audit = AuditLog(Table(settings.audit_table, self.stats))
-        self.control = ControlStore(Table(settings.control_table, self.stats))
+        table: Any = MemoryTable if in_memory else Table
+        self.records = RecordStore(table(settings.records_table, self.stats))
+        self.registry = RegistryStore(table(settings.registry_table, self.stats))
+        self.breaches = BreachStore(table(settings.breaches_table, self.stats))
+        self.audit = AuditLog(table(settings.audit_table, self.stats))
+        self.control = ControlStore(table(settings.control_table, self.stats))
         self.sharing = SharingStore(self.control.table)
-        self.seals = AuditSeals(settings.audit_seals_bucket)
+        self.uploads = UploadLog(self.control.table)
+        self.seals: Any = MemorySeals() if in_memory else AuditSeals(settings.audit_seals_bucket)
 
     def trail(self, stream: str) -> list[Item]:
         """A record's or breach's audit stream, wherever its entries were written (its item knows its block)."""
@@ -890,15 +1123,95 @@ class Tables:
         count, problems = self.audit.verify(audit_anchors(self.records.table, self.breaches.table), streams)
         return count, problems + seal_problems(self.seals.all(), streams)
 
-    def seal_audit(self, day: date) -> dict[str, Any]:
-        """Seal the trail's heads for ``day`` (once: a seal cannot be rewritten, so a rerun changes nothing)."""
+    FULL_VERIFICATION = ("AUDITVERIFY", "FULL")
+
+    def verify_audit_full_and_keep(self, started: datetime | None = None) -> dict[str, Any]:
+        """Run the full verification and keep its result: the incremental one starts from the day it ran."""
+        started = started or utc_now()
+        count, problems = self.verify_audit()
         seals = self.seals.all()
-        if any(seal["day"] == day.isoformat() for seal in seals):
+        result = {
+            "started_at": iso_utc(started),
+            "finished_at": iso_utc(utc_now()),
+            "through_day": local_date(started).isoformat(),
+            "entries": count,
+            "ok": not problems,
+            "problem_count": len(problems),
+            "problems": problems[:100],
+            "last_seal": seals[-1]["day"] if seals else None,
+            "last_seal_digest": seal_digest(seals[-1]) if seals else None,
+        }
+        self.control.put({"pk": self.FULL_VERIFICATION[0], "sk": self.FULL_VERIFICATION[1], **result})
+        return result
+
+    def last_full_verification(self) -> Item | None:
+        item = self.control.get(*self.FULL_VERIFICATION)
+        return _strip_keys(item) if item else None
+
+    def verify_audit_recent(self, today: date | None = None) -> dict[str, Any]:
+        """What changed since the last full verification: every entry written since the day it ran (its stream's
+        stretch chained to the entry before, and the head anchored on its record or breach), and every seal written
+        since (their chain, and each head they hold). Reads follow the writes since then, not the trail's size;
+        the full verification (a nightly job) covers what was not written since."""
+        today = today or local_date(utc_now())
+        full = self.last_full_verification()
+        if full is None:  # nothing verified yet (a young deployment): the first run is the full one
+            return {"mode": "full", **self.verify_audit_full_and_keep(), "last_full_verification": None}
+        seals = self.seals.since(str(full.get("last_seal") or ""))
+        recent = [s for s in seals if s["day"] != full.get("last_seal")]
+        first = date.fromisoformat(str(full["through_day"]))
+        stretches = self.audit.written_on(first + timedelta(days=n) for n in range((today - first).days + 1))
+        sealed = {stream: {int(seq)} for seal in recent for stream, (seq, _) in seal["heads"].items()}
+        owners = self._owners(set(stretches) | set(sealed))
+        anchors = {
+            stream: (int(o["audit_seq"]), str(o.get("audit_head", "")))
+            for stream, o in owners.items()
+            if isinstance(o.get("audit_seq"), int | float) and o["audit_seq"] > 0
+        }
+        blocks = {stream: str(o["audit_block"]) for stream, o in owners.items() if o.get("audit_block")}
+        problems = self.audit.verify_stretches(stretches, anchors, blocks)
+        heads = self.audit.entries_at(sealed, blocks)
+        by_stream: dict[str, list[Item]] = {}
+        for (stream, _), entry in heads.items():
+            by_stream.setdefault(stream, []).append(entry)
+        problems += seal_problems(recent, by_stream, previous=full.get("last_seal_digest"))
+        return {
+            "mode": "incremental",
+            "since": first.isoformat(),
+            "streams": len(stretches),
+            "entries": sum(len(items) for items in stretches.values()),
+            "seals": len(recent),
+            "ok": not problems,
+            "problems": problems,
+            "last_full_verification": full,
+        }
+
+    def _owners(self, streams: set[str]) -> dict[str, Item]:
+        """The record and breach items that anchor these streams (batched)."""
+        found: dict[str, Item] = {}
+        for table, prefix in ((self.records.table, "REC#"), (self.breaches.table, "BR#")):
+            keys = [(s, "CUR") for s in sorted(streams) if s.startswith(prefix)]
+            found.update((pk, item) for (pk, _), item in table.batch_get(keys).items())
+        return found
+
+    def seal_audit(self, day: date) -> dict[str, Any]:
+        """Seal the trail's heads for ``day`` (once: a seal cannot be rewritten, so a rerun changes nothing).
+
+        Reads what was written since the last seal (the day index), not the trail; the first seal reads it all.
+        """
+        days = self.seals.days()
+        if day.isoformat() in days:
             return {"day": day.isoformat(), "sealed": False}
-        current: dict[str, tuple[int, str]] = {}
-        for stream, items in self.audit.all_streams().items():
-            head = max(items, key=lambda i: int(i["seq"]))
-            current[stream] = (int(head["seq"]), str(head["hash"]))
+        if days:
+            seals = self.seals.since(days[-1])  # the last seal: what the new one follows and compares with
+            since = local_date(parse_iso_utc(str(seals[-1]["sealed_at"])))
+            today = local_date(utc_now())
+            current = self.audit.heads_written_on(since + timedelta(n) for n in range((today - since).days + 1))
+        else:
+            seals, current = [], {}
+            for stream, items in self.audit.all_streams().items():
+                head = max(items, key=lambda i: int(i["seq"]))
+                current[stream] = (int(head["seq"]), str(head["hash"]))
         seal = next_seal(day.isoformat(), current, seals, iso_utc(utc_now()))
         self.seals.put(day.isoformat(), seal)
         return {"day": day.isoformat(), "sealed": True, "heads": len(seal["heads"]), "streams": len(current)}

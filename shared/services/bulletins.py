@@ -6,13 +6,10 @@ for the province and each city-level unit; any scope and period can also be made
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from shared.adapters.dynamo import ConditionFailedError
 from shared.bulletins import (
     Bulletin,
     BulletinInput,
@@ -29,10 +26,12 @@ from shared.bulletins import (
     render_json,
     render_markdown,
 )
+from shared.figures import RecordProfile
 from shared.ledger import LedgerEntry
 from shared.observability import logger, metrics
 from shared.regions import FUJIAN_CITIES, in_jurisdiction
 from shared.registry import Department
+from shared.services import figures
 from shared.services.context import Deps
 
 PROVINCE = "350000"
@@ -50,33 +49,18 @@ class BulletinReport:
     announced: int = 0
 
 
-def upload_stat_item(department: str, collected_on: date, upload_id: str, read: int, rejected: int) -> dict[str, Any]:
-    """The control-table item that lets a bulletin count a department's rows and rejections (合规率)."""
-    return {
-        "pk": f"UPLOADS#{department}",
-        "sk": f"{collected_on.isoformat()}#{upload_id}",
-        "department": department,
-        "collected_on": collected_on.isoformat(),
-        "read": read,
-        "rejected": rejected,
-    }
-
-
 def _uploads(deps: Deps, departments: list[Department], period: Period) -> list[UploadStat]:
     out = []
     for d in departments:
-        items = deps.tables.control.table.query(
-            "pk = :p AND sk BETWEEN :a AND :b",
-            {":p": f"UPLOADS#{d.code}", ":a": period.start.isoformat(), ":b": period.end.isoformat() + "~"},
-        )
-        out += [UploadStat.model_validate(i) for i in items]
+        out += [UploadStat.model_validate(i) for i in deps.tables.uploads.counted(d.code, period.start, period.end)]
     return out
 
 
-def _entries(deps: Deps, departments: list[Department], period: Period) -> list[LedgerEntry]:
-    out: list[LedgerEntry] = []
+def _entries(deps: Deps, departments: list[Department], period: Period) -> list[LedgerEntry | RecordProfile]:
+    """The kept figures of the period (one item per department and day; the caller refreshed them)."""
+    out: list[LedgerEntry | RecordProfile] = []
     for d in departments:
-        out += deps.tables.records.by_department(d.code, period.start, period.end)
+        out += figures.figures(d.code, period.start, period.end, deps)
     return out
 
 
@@ -84,6 +68,7 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
     """Compute, write (four formats) and announce one bulletin; re-running rewrites the files, announces once."""
     departments = [d for d in deps.tables.registry.departments().values() if in_jurisdiction(scope, d.region_code)]
     before = previous_period(period)
+    figures.refresh(deps)
     open_breaches = [
         b for b in deps.tables.breaches.active() if b["status"] == "open" and in_jurisdiction(scope, b["region_code"])
     ]
@@ -106,7 +91,7 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
         key = bulletin_key(scope, period, ext)
         deps.objects.put_bytes(bucket, key, render(bulletin), content_type)
         report.written.append(key)
-    if _claim_announcement(scope, period, deps):
+    if deps.tables.control.claim_bulletin_announcement(scope, period.key):
         subject, message, attributes = announcement(bulletin, bulletin_key(scope, period, "html"))
         deps.notifier.publish(subject, message, attributes)
         deps.tables.audit.append(
@@ -116,17 +101,6 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
     metrics.add_metric(name="BulletinsWritten", unit="Count", value=1)
     logger.info("bulletin written", extra={"scope": scope, "period": period.key})
     return report
-
-
-def _claim_announcement(scope: str, period: Period, deps: Deps) -> bool:
-    try:
-        deps.tables.control.put(
-            {"pk": f"BULLETIN#{scope}", "sk": period.key, "announced_at": int(time.time())},
-            condition="attribute_not_exists(pk)",
-        )
-    except ConditionFailedError:
-        return False
-    return True
 
 
 def run_due_bulletins(as_of: date, deps: Deps) -> BulletinReport:

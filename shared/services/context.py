@@ -11,8 +11,6 @@ from shared.adapters.store import Tables
 from shared.settings import Settings, get_settings
 from shared.workdays import CalendarOverride, WorkCalendar
 
-CALENDAR_PK = "CALENDAR"
-
 
 @dataclass
 class Deps:
@@ -30,7 +28,7 @@ class Deps:
 
 def load_calendar(tables: Tables) -> WorkCalendar:
     """The bundled calendar plus every override an operator loaded (``guiji calendar load``)."""
-    overrides = [CalendarOverride.model_validate(item["override"]) for item in tables.control.items(CALENDAR_PK)]
+    overrides = [CalendarOverride.model_validate(o) for o in tables.control.calendar_overrides()]
     return WorkCalendar.build(overrides)
 
 

@@ -56,7 +56,6 @@ from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
 from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
 from shared.registry import Department
-from shared.services.bulletins import upload_stat_item
 from shared.services.context import Deps
 from shared.services.findings import open_for_new_records, reconcile
 from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
@@ -239,7 +238,7 @@ def process_upload(ref: UploadRef, deps: Deps) -> ChunkOutcome:
         return ChunkOutcome("", "skipped")
     uid = upload_id_of(ref.bucket, ref.key, arrival_of(info))
     ref = ref.model_copy(update={"version_id": info.version_id, "arrival": arrival_of(info)})
-    state = deps.tables.control.get(f"UPLOAD#{uid}", "STATE")
+    state = deps.tables.uploads.state(uid)
     if state and state.get("status") in ("done", "refused"):
         logger.info("upload already processed", extra={"upload_id": uid, "key": ref.key})
         return ChunkOutcome(uid, "skipped", state.get("counts", {}))
@@ -412,15 +411,8 @@ def _process_file(
     handler.flush(counts, rejects)
     counts.blank_rows = blank_rows if more else table.blank_rows
 
-    deps.tables.control.put(
-        {
-            "pk": f"UPLOAD#{uid}",
-            "sk": f"CHUNK#{ref.chunk:05d}",
-            "counts": counts.as_dict(),
-            "rows": handled,
-            "notes": notes,
-            "at": iso_utc(utc_now()),
-        }
+    deps.tables.uploads.chunk_done(
+        uid, ref.chunk, {"counts": counts.as_dict(), "rows": handled, "notes": notes, "at": iso_utc(utc_now())}
     )
     if rejects:
         deps.objects.put_bytes(
@@ -433,7 +425,7 @@ def _process_file(
     metrics.add_metric(name="RowsRejected", unit="Count", value=counts.rejected)
     if more:
         nxt = ref.model_copy(update={"chunk": ref.chunk + 1, "start_row": ref.start_row + handled})
-        deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "running", "chunks": ref.chunk + 1})
+        deps.tables.uploads.set_state(uid, "running", chunks=ref.chunk + 1)
         deps.queue.send({"continuation": nxt.model_dump()})
         logger.info("chunk done, continuing", extra={"upload_id": uid, "chunk": ref.chunk, "rows": handled})
         return ChunkOutcome(uid, "continued", counts.as_dict())
@@ -451,7 +443,7 @@ def _finalize(
     deps: Deps,
 ) -> Counts:
     """Sum the chunks, write the receipt and the reject report, mark the upload done."""
-    chunks = deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#")
+    chunks = deps.tables.uploads.chunks(uid)
     total = Counts()
     notes: list[str] = []
     for chunk in chunks:
@@ -492,12 +484,8 @@ def _finalize(
     }
     assert total.read == total.accepted + total.rejected + total.duplicates, total
     deps.objects.put_json(deps.settings.intake_bucket, parts.receipt_base + ".json", receipt)
-    deps.tables.control.put(
-        upload_stat_item(department.code, local_date(collected_at), uid, total.read, total.rejected)
-    )
-    deps.tables.control.put(
-        {"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "done", "counts": total.as_dict(), "key": ref.key}
-    )
+    deps.tables.uploads.count(department.code, local_date(collected_at), uid, total.read, total.rejected)
+    deps.tables.uploads.set_state(uid, "done", counts=total.as_dict(), key=ref.key)
     deps.objects.delete_prefix(deps.settings.intake_bucket, f"{WORK_PREFIX}{uid}/")
     logger.info("upload processed", extra={"upload_id": uid, "key": ref.key, "counts": total.as_dict()})
     return total
@@ -537,7 +525,7 @@ def _refuse(
         "generated_at": iso_utc(utc_now()),
     }
     deps.objects.put_json(deps.settings.intake_bucket, receipt_key, receipt)
-    deps.tables.control.put({"pk": f"UPLOAD#{uid}", "sk": "STATE", "status": "refused", "reason": reason})
+    deps.tables.uploads.set_state(uid, "refused", reason=reason)
     deps.tables.audit.append(f"UPLOAD#{uid}", "upload_refused", "intake", {"key": ref.key, "reason": reason})
     metrics.add_metric(name="FilesRefused", unit="Count", value=1)
     logger.info("upload refused", extra={"key": ref.key, "reason": reason})

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.adapters.dynamo import ConditionFailedError
 from shared.ledger import LedgerEntry, compute_dues
 from shared.monitoring import (
     OVERDUE_KINDS,
@@ -23,7 +22,8 @@ from shared.monitoring import (
 from shared.notices import Digest, DigestItem, breach_list_url, compose_digest
 from shared.observability import logger, metrics
 from shared.regions import region_name
-from shared.services.context import CALENDAR_PK, Deps, load_calendar
+from shared.services import figures
+from shared.services.context import Deps, load_calendar
 from shared.services.findings import (
     BreachBusyError,
     BreachChanges,
@@ -256,10 +256,11 @@ def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
 
 
 def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level: Level) -> bool:
-    pk, sk = deps.tables.control.digest_key(digest.jurisdiction, level.value, digest.as_of)
-    if not _claim(pk, sk, deps):
+    control = deps.tables.control
+    if not control.claim_digest(digest.jurisdiction, level.value, digest.as_of, LEASE_SECONDS):
         return False
     message_id = deps.notifier.publish(digest.subject, digest.body, digest.attributes)
+    pk, sk = control.digest_key(digest.jurisdiction, level.value, digest.as_of)
     detail = {"digest": f"{pk}/{sk}", "level": level.value}
 
     def announce(breach: dict[str, Any] | None) -> BreachEdit | None:
@@ -274,45 +275,29 @@ def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level:
         actor="notify",
         at=utc_now(),
     )
-    deps.tables.control.put(
+    control.digest_sent(
+        digest.jurisdiction,
+        level.value,
+        digest.as_of,
         {
-            "pk": pk,
-            "sk": sk,
-            "status": "sent",
             "subject": digest.subject,
             "body": digest.body,
             "attributes": digest.attributes,
             "breach_ids": [b["breach_id"] for b in announced],
             "message_id": message_id,
             "sent_at": iso_utc(utc_now()),
-        }
+        },
     )
     return True
 
 
-def _claim(pk: str, sk: str, deps: Deps) -> bool:
-    """Take the lease on one digest; False when it was sent already or another run holds a live lease."""
-    now = time.time()
-    try:
-        deps.tables.control.put(
-            {"pk": pk, "sk": sk, "status": "sending", "lease_until": int(now + LEASE_SECONDS)},
-            condition="attribute_not_exists(pk) OR (#s = :sending AND lease_until < :now)",
-            values={":sending": "sending", ":now": int(now)},
-            names={"#s": "status"},
-        )
-    except ConditionFailedError:
-        return False
-    return True
-
-
 def _deliver_ops_notice(as_of: date, warnings: list[str], deps: Deps) -> None:
-    pk, sk = deps.tables.control.digest_key("ops", "", as_of)
-    if not _claim(pk, sk, deps):
+    if not deps.tables.control.claim_digest("ops", "", as_of, LEASE_SECONDS):
         return
     body = "涉企信息归集公示监测系统运行提示\n" + "\n".join(f"- {w}" for w in warnings)
     subject = f"【归集督办】运行提示 {as_of.isoformat()}"
     deps.notifier.publish(subject, body, {"region": "350000", "level": "province", "severity": "medium", "type": "ops"})
-    deps.tables.control.put({"pk": pk, "sk": sk, "status": "sent", "subject": subject, "body": body})
+    deps.tables.control.digest_sent("ops", "", as_of, {"subject": subject, "body": body})
 
 
 class AckError(Exception):
@@ -346,7 +331,7 @@ def acknowledge(breach_id: str, note: str, actor: str, as_of: date, deps: Deps) 
 
 def load_calendar_override(override: CalendarOverride, deps: Deps, *, actor: str) -> dict[str, int]:
     """Load an official schedule; recompute provisional due dates of open records and audit each change."""
-    deps.tables.control.put({"pk": CALENDAR_PK, "sk": str(override.year), "override": override.model_dump(mode="json")})
+    deps.tables.control.put_calendar_override(override.year, override.model_dump(mode="json"))
     deps.tables.audit.append("CALENDAR", "calendar_loaded", actor, {"year": override.year, "source": override.source})
     old_version = deps.calendar.version
     deps.calendar = load_calendar(deps.tables)
@@ -395,7 +380,8 @@ def run_daily(as_of: date, deps: Deps) -> dict[str, Any]:
     # Last, so a seal that fails cannot hold up the notices: the day's audit heads, written where nobody can
     # rewrite them (docs/audit.md).
     seal = deps.tables.seal_audit(as_of)
-    return {"scan": scan.__dict__, "notices": notices.__dict__, "audit_seal": seal}
+    kept = figures.refresh(deps)  # so the day's bulletins and scorecards read figures kept up to the night
+    return {"scan": scan.__dict__, "notices": notices.__dict__, "audit_seal": seal, "figures": kept.__dict__}
 
 
 __all__ = ["BreachChanges", "run_scan", "send_notices", "acknowledge", "run_daily", "load_calendar_override"]

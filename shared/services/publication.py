@@ -67,7 +67,7 @@ def mark_published(
     departments = deps.tables.registry.departments()
     done: list[LedgerEntry] = []
     audits: list[dict[str, Any]] = []
-    views: list[dict[str, Any]] = []
+    views: list[tuple[str, str, str, dict[str, Any]]] = []
     pushed: list[tuple[LedgerEntry, dict[str, Any], PushKind]] = []
     for entry in entries:
         first = entry.published_at is None
@@ -87,14 +87,14 @@ def mark_published(
         view = public_view(updated, dept.name if dept else entry.department)
         if not first:
             view["updated_at"] = iso_utc(instant)
-        code = updated.attributed_uscc or updated.uscc or "NONE"
-        views.append({"pk": f"PUB#{code}", "sk": f"{updated.category.value}#{updated.record_id}", **view})
+        code = updated.attributed_uscc or updated.uscc or ""
+        views.append((code, updated.category.value, updated.record_id, view))
         pushed.append((updated, view, event))
         done.append(updated)
     if not done:
         return [], BreachChanges()
     deps.tables.audit.append_many(audits)
-    deps.tables.registry.table.batch_write(views)
+    deps.tables.registry.put_public_views(views)
     deps.tables.records.put_many(done)
     changes = reconcile(done, deps, as_of=local_date(instant), actor=actor)
     sharing.push(pushed, instant, deps)

@@ -271,9 +271,7 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
         raise QueryError(f"部门“{code}”未登记")
     entries = [e for e in deps.tables.records.by_department(code, start, end) if e.production_date < end]
     # Rows of the month's upload receipts (the same items a bulletin's 合规率 counts).
-    uploads = deps.tables.control.table.query(
-        "pk = :p AND sk BETWEEN :a AND :b", {":p": f"UPLOADS#{code}", ":a": start.isoformat(), ":b": f"{end}"}
-    )
+    uploads = [u for u in deps.tables.uploads.counted(code, start, end) if u["collected_on"] < end.isoformat()]
     stats = [
         UploadStat(department=code, collected_on=start, read=int(u["read"]), rejected=int(u["rejected"]))
         for u in uploads

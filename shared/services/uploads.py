@@ -132,7 +132,7 @@ def status(upload_key_: str, deps: Deps, upload_id: str | None = None) -> dict[s
     receipt: dict[str, Any] = json.loads(blob) if blob else {}
     if receipt.get("upload_id") == uid:
         return {"state": "done", "key": upload_key_, "upload_id": uid, "receipt": receipt}
-    rows = sum(int(c.get("rows", 0)) for c in deps.tables.control.items(f"UPLOAD#{uid}", "CHUNK#"))
+    rows = sum(int(c.get("rows", 0)) for c in deps.tables.uploads.chunks(uid))
     return {"state": "processing", "key": upload_key_, "upload_id": uid, "rows_handled": rows}
 
 
