@@ -2,7 +2,8 @@
 
 A bulletin should read in proportion to departments × categories × days (kept figures), not to the records
 (issue 8 §3): the same registry, period and scope are measured with 1,000 and then 10,000 records produced in the
-period (``BENCH_FULL=1``: 5,000 and 50,000). Run: ``.venv/bin/python -m bench.bench_bulletin``.
+period (``BENCH_FULL=1``: 5,000 and 50,000). Before each bulletin the kept figures are refreshed as the nightly job
+does; what that refresh read (the records written since the previous one) is printed on its own line. Run: ``.venv/bin/python -m bench.bench_bulletin``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> None:
     from infra.localrun import start_stack
     from shared.bulletins import parse_period
     from shared.registry import parse_departments, parse_subjects
+    from shared.services import figures
     from shared.services.bulletins import make_bulletin
     from shared.services.context import get_deps
 
@@ -64,12 +66,19 @@ def main() -> None:
         departments = [(d.code, d.region_code) for d in data.departments if not d.is_regulator]
         entries = period_entries(departments, small * 10, seed=7)
         print(f"provincial monthly bulletin {PERIOD} on the moto server, {len(data.departments)} departments")
+        print("  (figures kept per department and day are refreshed first, as the nightly job does; printed apart)")
         print(f"  {'records':>8} {'items read':>11} {'requests':>9} {'seconds':>8}")
         written = 0
         first = 0
         for total in (small, small * 10):
             deps.tables.records.put_many(entries[written:total])
             written = total
+            reads = deps.stats.items_read
+            kept = figures.refresh(deps)
+            print(
+                f"  nightly refresh: {kept.pairs:,} department-days from {kept.records_read:,} records written since"
+                f" the last one ({deps.stats.items_read - reads:,} items read)"
+            )
             reads, requests = deps.stats.items_read, deps.stats.requests
             t0 = time.perf_counter()
             make_bulletin("350000", parse_period(PERIOD), date(2026, 11, 2), deps)

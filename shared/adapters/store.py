@@ -54,7 +54,7 @@ from shared.registry import Department, LegalRep, Subject, normalize_name
 from shared.search import Posting, bigrams, posting_of
 from shared.settings import Settings
 from shared.sharing import Subscription
-from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
+from shared.timeutil import BUSINESS_TZ, iso_utc, local_date, parse_iso_utc, utc_now
 
 SHARDS = 4
 
@@ -87,23 +87,35 @@ class RecordStore:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.quarantined: list[str] = []
-        self._marked: set[tuple[str, str, str]] = set()  # (write day, department, production day) marked already
+        self._marked: set[tuple[str, str, str, str]] = set()  # (day, hour, department, production day) marked
 
     def _changed_markers(self, entries: Iterable[LedgerEntry]) -> list[Item]:
-        """Mark each (department, production day) whose kept figures a write makes stale (``FIGDIRTY#{local day}``
-        / ``{department}#{production day}``), once per day and process: a marker stands for every later change of
-        that day, as the refresh re-reads the whole day it was last run on."""
-        today = local_date(utc_now()).isoformat()
-        fresh = {(today, e.department, e.production_date.isoformat()) for e in entries} - self._marked
+        """Mark each (department, production day) whose kept figures a write makes stale: ``FIGDIRTY#{local day}`` /
+        ``{hour}#{department}#{production day}``, once per hour and process. A marker stands for every later change
+        of its hour, as a refresh re-reads the whole hour it started in."""
+        now = utc_now().astimezone(BUSINESS_TZ)
+        day, hour = now.date().isoformat(), f"{now.hour:02d}"
+        fresh = {(day, hour, e.department, e.production_date.isoformat()) for e in entries} - self._marked
         self._marked |= fresh
-        return [{"pk": f"FIGDIRTY#{day}", "sk": f"{dept}#{produced}"} for day, dept, produced in sorted(fresh)]
+        return [{"pk": f"FIGDIRTY#{d}", "sk": f"{h}#{dept}#{p}"} for d, h, dept, p in sorted(fresh)]
 
-    def changed_since(self, day: date) -> set[tuple[str, date]]:
-        """The (department, production day) pairs written from ``day`` to today (local days)."""
-        today, found = local_date(utc_now()), set()
+    @staticmethod
+    def change_mark() -> str:
+        """Where the markers a refresh starting now must read from (its local day and hour)."""
+        now = utc_now().astimezone(BUSINESS_TZ)
+        return f"{now.date().isoformat()}T{now.hour:02d}"
+
+    def changed_since(self, mark: str) -> set[tuple[str, date]]:
+        """The (department, production day) pairs written from ``mark`` (see :meth:`change_mark`) until now."""
+        first, _, hour = mark.partition("T")
+        day, today, found = date.fromisoformat(first), local_date(utc_now()), set()
         while day <= today:
-            for item in self.table.query("pk = :p", {":p": f"FIGDIRTY#{day.isoformat()}"}):
-                dept, _, produced = str(item["sk"]).rpartition("#")
+            if day.isoformat() == first:
+                items = self.table.query("pk = :p AND sk >= :h", {":p": f"FIGDIRTY#{first}", ":h": f"{hour or '00'}#"})
+            else:
+                items = self.table.query("pk = :p", {":p": f"FIGDIRTY#{day.isoformat()}"})
+            for item in items:
+                _, dept, produced = str(item["sk"]).split("#")
                 found.add((dept, date.fromisoformat(produced)))
             day += timedelta(days=1)
         return found

@@ -65,10 +65,12 @@ def _entries(deps: Deps, departments: list[Department], period: Period) -> list[
 
 
 def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> BulletinReport:
-    """Compute, write (four formats) and announce one bulletin; re-running rewrites the files, announces once."""
+    """Compute, write (four formats) and announce one bulletin; re-running rewrites the files, announces once.
+
+    Reads the figures kept per department and day (the caller refreshed them: :func:`figures.refresh`).
+    """
     departments = [d for d in deps.tables.registry.departments().values() if in_jurisdiction(scope, d.region_code)]
     before = previous_period(period)
-    figures.refresh(deps)
     open_breaches = [
         b for b in deps.tables.breaches.active() if b["status"] == "open" and in_jurisdiction(scope, b["region_code"])
     ]
@@ -106,6 +108,7 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
 def run_due_bulletins(as_of: date, deps: Deps) -> BulletinReport:
     """The bulletins due today (first working day after a week or month), for the province and every city unit."""
     total = BulletinReport()
+    figures.refresh(deps)  # (after the daily job's own refresh, only what was written since)
     scopes = [PROVINCE, *FUJIAN_CITIES]
     for kind in ("week", "month"):
         for period in periods_for_run(as_of, kind, deps.calendar):
@@ -123,4 +126,5 @@ def run_on_demand(as_of: date, deps: Deps, *, period: str | None, scope: str | N
     else:
         first = as_of.replace(day=1)
         chosen = parse_period(f"{(first.year - (first.month == 1))}-{(first.month - 2) % 12 + 1:02d}")
+    figures.refresh(deps)
     return make_bulletin(scope or PROVINCE, chosen, as_of, deps)

@@ -54,14 +54,14 @@ def _spans(days: list[date], gap: int = 7) -> list[tuple[date, date]]:
 
 
 def refresh(deps: Deps) -> FiguresReport:
-    """Bring the kept figures up to date with every record written since the last refresh."""
-    started = local_date(utc_now())
+    """Bring the kept figures up to date with every record written since the last refresh (from the hour it
+    started: changes of that hour are read again, never missed)."""
+    mark = deps.tables.records.change_mark()
     last = deps.tables.control.get(*CHECKPOINT)
-    since = date.fromisoformat(str(last["day"])) if last else None
-    if since is None:
+    if last is None or not last.get("mark"):
         return rebuild(deps)
-    report = _recompute(deps.tables.records.changed_since(since), deps)
-    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "day": started.isoformat()})
+    report = _recompute(deps.tables.records.changed_since(str(last["mark"])), deps)
+    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "mark": mark})
     if report.pairs:
         logger.info("figures refreshed", extra={"pairs": report.pairs, "records_read": report.records_read})
     return report
@@ -69,8 +69,8 @@ def refresh(deps: Deps) -> FiguresReport:
 
 def rebuild(deps: Deps, start: date = date(2000, 1, 1), end: date | None = None) -> FiguresReport:
     """Recompute the figures of every department's records produced from ``start`` to ``end`` from the ledger."""
-    started = local_date(utc_now())
-    end = end or started + timedelta(days=366)
+    mark = deps.tables.records.change_mark()
+    end = end or local_date(utc_now()) + timedelta(days=366)
     records = deps.tables.records
     report = FiguresReport()
     for dept in sorted(deps.tables.registry.departments()):
@@ -80,7 +80,7 @@ def rebuild(deps: Deps, start: date = date(2000, 1, 1), end: date | None = None)
         kept = {(dept, day): profiles_of(e for e in entries if e.production_date == day) for day in days}
         report.pairs += len(kept)
         records.put_profiles(kept)
-    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "day": started.isoformat()})
+    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "mark": mark})
     return report
 
 
