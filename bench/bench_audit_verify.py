@@ -24,10 +24,6 @@ from shared.auditchain import GENESIS
 from shared.settings import Settings
 from shared.timeutil import local_date, utc_now
 
-NAMES = ("INTAKE_BUCKET", "REPORTS_BUCKET", "AUDIT_SEALS_BUCKET", "RECORDS_TABLE", "REGISTRY_TABLE")
-NAMES += ("BREACHES_TABLE", "AUDIT_TABLE", "CONTROL_TABLE", "IDEMPOTENCY_TABLE", "INTAKE_QUEUE_URL")
-NAMES += ("NOTICES_TOPIC_ARN", "SHARING_TOPIC_ARN")
-
 
 def _detail(rng: random.Random) -> dict[str, Any]:
     return {
@@ -95,8 +91,7 @@ def _measure(label: str, stats: IoStats, fn: Any) -> tuple[float, int, int, Any]
 
 
 def run(entries: int) -> None:
-    settings = Settings.model_validate({n: n.lower() for n in NAMES})
-    tables = Tables(settings, in_memory=True)
+    tables = Tables(Settings.placeholders(), in_memory=True)
     old_day = (local_date(utc_now()) - timedelta(days=3)).isoformat()
     t0 = time.perf_counter()
     _load(tables, entries, old_day, seed=entries, prefix="old")

@@ -105,17 +105,7 @@ def null_deps(subjects: Iterable[Any] = ()) -> Any:
     from shared.settings import Settings
     from shared.workdays import default_calendar
 
-    names = ("INTAKE_BUCKET", "REPORTS_BUCKET", "AUDIT_SEALS_BUCKET", "RECORDS_TABLE", "REGISTRY_TABLE")
-    names += (
-        "BREACHES_TABLE",
-        "AUDIT_TABLE",
-        "CONTROL_TABLE",
-        "IDEMPOTENCY_TABLE",
-        "INTAKE_QUEUE_URL",
-        "NOTICES_TOPIC_ARN",
-        "SHARING_TOPIC_ARN",
-    )
-    settings = Settings.model_validate(dict.fromkeys(names, "null"))
+    settings = Settings.placeholders()
     tables = NullTables(registry_items(subjects))
     return Deps(
         settings=settings,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = Path(os.environ.get("GUIJI_STATE", ".guiji/local.json"))
-JOBS = ("scan", "publish", "notify", "bulletin")
+JOBS = ("scan", "publish", "notify", "bulletin", "audit_verify")
 DOWN_TIMEOUT = 300.0  # seconds `local down` waits for the batch in hand (a 50,000-row chunk) and the save
 
 

@@ -3,7 +3,7 @@
 Lambda unpacks ``deployment.zip`` into a read-only directory and adds its own boto3 to ``sys.path``. The figure
 that matters is how long ``import app`` takes there, in a fresh interpreter, against the floor every Python
 Lambda pays anyway: ``import boto3`` and one client. Both are timed in the same run, interleaved, so a busy
-machine slows both alike. Used by ``tests/test_packaging.py`` (a loose budget) and ``bench`` (the figure).
+machine slows both alike. Used by ``tests/infra/test_packaging.py`` (a loose budget) and ``bench`` (the figure).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ proportion to departments × days, instead of every record.
 
 A :class:`RecordProfile` is what every figure needs of a record (its acts reduced to local dates); records alike
 in all of that are one profile with a weight. :mod:`shared.bulletins` counts profiles and records the same way, so
-figures from kept profiles and from the ledger itself cannot differ (``tests/test_figures.py`` checks it).
+figures from kept profiles and from the ledger itself cannot differ (``tests/unit/test_figures.py`` checks it).
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
+    @classmethod
+    def placeholders(cls, **overrides: object) -> Settings:
+        """Settings whose every resource is named after its variable (in-memory tables, benchmarks, tests)."""
+        required = {f.alias: f.alias.lower() for f in cls.model_fields.values() if f.is_required() and f.alias}
+        return cls.model_validate({**required, **overrides})
+
     stage: str = Field("dev", alias="GUIJI_STAGE")
     intake_bucket: str = Field(alias="INTAKE_BUCKET")
     reports_bucket: str = Field(alias="REPORTS_BUCKET")

@@ -17,21 +17,6 @@ from shared.services.context import Deps
 from shared.settings import Settings
 from shared.workdays import default_calendar
 
-NAMES = (
-    "INTAKE_BUCKET",
-    "REPORTS_BUCKET",
-    "AUDIT_SEALS_BUCKET",
-    "RECORDS_TABLE",
-    "REGISTRY_TABLE",
-    "BREACHES_TABLE",
-    "AUDIT_TABLE",
-    "CONTROL_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "INTAKE_QUEUE_URL",
-    "NOTICES_TOPIC_ARN",
-    "SHARING_TOPIC_ARN",
-)
-
 
 class MemoryObjects:
     """:class:`shared.adapters.messaging.Objects` over a dict (one version per key)."""
@@ -100,11 +85,10 @@ class MemoryTopic:
 
 def fake_deps(**settings: Any) -> Deps:
     """A :class:`Deps` whose every port is in memory (settings may be overridden by their environment names)."""
-    values: dict[str, Any] = {name: name.lower() for name in NAMES}
-    values.update(settings)
-    tables = Tables(Settings.model_validate(values), in_memory=True)
+    config = Settings.placeholders(**settings)
+    tables = Tables(config, in_memory=True)
     return Deps(
-        settings=Settings.model_validate(values),
+        settings=config,
         tables=tables,
         objects=MemoryObjects(),  # type: ignore[arg-type]
         queue=MemoryQueue(),  # type: ignore[arg-type]

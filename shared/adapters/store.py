@@ -1002,11 +1002,14 @@ class BreachStore:
         item = dict(breach)
         bid = item["breach_id"]
         item["pk"], item["sk"] = f"BR#{bid}", "CUR"
-        for key in ("gsi1pk", "gsi1sk"):
+        for key in ("gsi1pk", "gsi1sk", "gsi5pk", "gsi5sk"):
             item.pop(key, None)
         # gsi1 holds what still needs attention: open breaches and recorded facts not yet announced.
         if item["status"] == "open" or not item.get("announced"):
             item["gsi1pk"], item["gsi1sk"] = f"OPEN#{shard_of(bid)}", f"{item['due']}#{bid}"
+        # gsi5: open breaches by city-level unit, for what one jurisdiction reads.
+        if item["status"] == "open":
+            item["gsi5pk"], item["gsi5sk"] = f"OPENIN#{item['city']}", f"{item['due']}#{bid}"
         stamp = f"{item['opened_on']}#{bid}"
         item["gsi2pk"], item["gsi2sk"] = item["department"], stamp
         item["gsi3pk"], item["gsi3sk"] = item["city"], stamp
@@ -1063,6 +1066,10 @@ class BreachStore:
         """Open breaches and unannounced ones (sparse index: reads grow with those only, never the whole table)."""
         for shard in range(SHARDS):
             yield from self._readable(self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1"))
+
+    def open_in(self, city: str) -> Iterator[Item]:
+        """Open breaches of one city-level unit (``city_of`` its region), through its own index partition."""
+        yield from self._readable(self.table.query("gsi5pk = :p", {":p": f"OPENIN#{city}"}, index="gsi5"))
 
     def listing(
         self,

@@ -29,7 +29,7 @@ from shared.bulletins import (
 from shared.figures import RecordProfile
 from shared.ledger import LedgerEntry
 from shared.observability import logger, metrics
-from shared.regions import FUJIAN_CITIES, in_jurisdiction
+from shared.regions import FUJIAN_CITIES, city_of, in_jurisdiction
 from shared.registry import Department
 from shared.services import figures
 from shared.services.context import Deps
@@ -71,9 +71,9 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
     """
     departments = [d for d in deps.tables.registry.departments().values() if in_jurisdiction(scope, d.region_code)]
     before = previous_period(period)
-    open_breaches = [
-        b for b in deps.tables.breaches.active() if b["status"] == "open" and in_jurisdiction(scope, b["region_code"])
-    ]
+    # The province reads every open breach; a city or county only its city-level unit's (an index partition).
+    found = deps.tables.breaches.active() if scope == PROVINCE else deps.tables.breaches.open_in(city_of(scope))
+    open_breaches = [b for b in found if b["status"] == "open" and in_jurisdiction(scope, b["region_code"])]
     bulletin = compute(
         BulletinInput(
             scope=scope,

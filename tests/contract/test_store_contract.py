@@ -139,6 +139,11 @@ def test_breach_indexes_list_open_ones_and_ranges(tables: Tables) -> None:
     tables.breaches.put(_breach(c, department="D" + a, opened_on="2024-11-20"))
     active = {x["breach_id"] for x in tables.breaches.active()}
     assert a in active and c in active and b not in active
+    in_city = {x["breach_id"] for x in tables.breaches.open_in("350100")}
+    assert {a, c} <= in_city and b not in in_city
+    tables.breaches.put({**tables.breaches.get(a), "status": "closed", "announced": ["x"]})
+    assert a not in {x["breach_id"] for x in tables.breaches.open_in("350100")}
+    assert not any(x["breach_id"] == c for x in tables.breaches.open_in("350200"))
     october = {x["breach_id"] for x in tables.breaches.listing(department="D" + a, end=date(2024, 10, 31))}
     assert october == {a}
     by_kind = {x["breach_id"] for x in tables.breaches.listing(kinds=["collection_overdue"], start=date(2024, 11, 1))}

@@ -64,30 +64,38 @@ def _entries(prefix: str, n: int, at: str = "2024-10-16T02:00:00Z") -> list[dict
     return [AuditLog.make_item(f"{prefix}{i}", 1, GENESIS, "collected", "test", {"n": i}, at=when) for i in range(n)]
 
 
-def test_a_retried_block_adds_only_what_the_first_attempt_did_not_write(env: Any) -> None:
+def test_a_retried_block_adds_only_what_the_first_attempt_did_not_write(stack: Any) -> None:
+    env = stack  # blocks of their own keys: no need for an empty stack
     audit = env.deps.tables.audit
     items = _entries("REC#t", 5)
-    assert audit.write_block("u1#2", items[:3]) is False
-    assert audit.write_block("u1#2", items[:3]) is True  # the very same batch again: nothing new stored
-    assert len([i for i in _stored(env) if i["pk"] == "BLK#u1#2"]) == 1
-    assert audit.write_block("u1#2", items[1:]) is True  # a retry that also holds two new entries
-    parts = [i for i in _stored(env) if i["pk"] == "BLK#u1#2"]
+    import uuid
+
+    base = f"u{uuid.uuid4().hex[:8]}#2"
+    assert audit.write_block(base, items[:3]) is False
+    assert audit.write_block(base, items[:3]) is True  # the very same batch again: nothing new stored
+    assert len([i for i in _stored(env) if i["pk"] == f"BLK#{base}"]) == 1
+    assert audit.write_block(base, items[1:]) is True  # a retry that also holds two new entries
+    parts = [i for i in _stored(env) if i["pk"] == f"BLK#{base}"]
     assert sorted(e["stream"] for p in parts for e in p["entries"]) == [f"REC#t{i}" for i in range(5)]
     other = _entries("REC#t", 1, at="2024-10-17T02:00:00Z")  # the same position, other content
     with pytest.raises(AuditConflictError):
-        audit.write_block("u1#2", other)
+        audit.write_block(base, other)
 
 
-def test_a_block_too_big_for_one_item_is_split(env: Any) -> None:
+def test_a_block_too_big_for_one_item_is_split(stack: Any) -> None:
+    env = stack
     audit = env.deps.tables.audit
     items = [
         AuditLog.make_item(f"REC#big{i}", 1, GENESIS, "collected", "test", {"text": "字" * 20_000}) for i in range(12)
     ]
-    audit.write_block("u2#1", items)
-    parts = [i for i in _stored(env) if i["pk"] == "BLK#u2#1"]
+    import uuid
+
+    base = f"u{uuid.uuid4().hex[:8]}#1"
+    audit.write_block(base, items)
+    parts = [i for i in _stored(env) if i["pk"] == f"BLK#{base}"]
     assert len(parts) > 1
     assert sum(len(p["entries"]) for p in parts) == 12
-    assert {s for s in audit.all_streams() if s.startswith("REC#big")} == {f"REC#big{i}" for i in range(12)}
+    assert {e["stream"] for e in audit.block_entries(f"BLK#{base}")} == {f"REC#big{i}" for i in range(12)}
 
 
 def test_one_chunk_at_a_time_per_department(env: Any, monkeypatch: Any) -> None:

@@ -190,7 +190,9 @@ def test_tables_are_on_demand_encrypted_and_retained(resources: dict[str, dict[s
         assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
     for name in ("RecordsTable", "AuditTable"):
         assert tables[name]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    for name, count in (("RecordsTable", 5), ("BreachesTable", 4)):
+    audit_index = tables["AuditTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["Projection"]) for i in audit_index] == [("gsi1", {"ProjectionType": "KEYS_ONLY"})]
+    for name, count in (("RecordsTable", 5), ("BreachesTable", 5)):
         indexes = tables[name]["Properties"]["GlobalSecondaryIndexes"]
         assert [i["IndexName"] for i in indexes] == [f"gsi{n}" for n in range(1, count + 1)]
         assert indexes[2]["KeySchema"] == [

@@ -30,16 +30,18 @@ def boto3_head(env: Any, bucket: str, key: str) -> Any:
     return client("s3").head_object(Bucket=bucket, Key=key)
 
 
-@pytest.fixture
-def env(clean_stack: Any) -> Any:
-    h.load_registry(clean_stack)
-    h.upload_penalty(clean_stack, "a.csv", "闽环罚〔2024〕1号", "2024-09-27", collected_at="2024-10-16T02:00:00Z")
-    monitor.run_scan(date(2024, 10, 31), clean_stack.deps)
-    monitor.send_notices(date(2024, 10, 31), clean_stack.deps)
-    return clean_stack
+@pytest.fixture(scope="module")
+def env(stack: Any) -> Any:
+    """One record's story, shared by the module: its tests only read the stack (they edit bundles, not the trail)."""
+    stack.reset()
+    h.load_registry(stack)
+    h.upload_penalty(stack, "a.csv", "闽环罚〔2024〕1号", "2024-09-27", collected_at="2024-10-16T02:00:00Z")
+    monitor.run_scan(date(2024, 10, 31), stack.deps)
+    monitor.send_notices(date(2024, 10, 31), stack.deps)
+    return stack
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bundle(env: Any) -> Iterator[bytes]:
     port = free_port()
     server = serve_api(port)

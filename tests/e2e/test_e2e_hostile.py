@@ -24,11 +24,11 @@ COLLECTED = "2024-10-12T15:30:00Z"
 
 
 def _ledger(env: Any) -> list[str]:
-    return sorted(i["pk"] for i in env.deps.tables.records.table.scan())
+    return sorted({i["pk"] for i in env.deps.tables.records.table.scan() if str(i["pk"]).startswith("REC#")})
 
 
 def _record_streams(env: Any) -> list[str]:
-    return sorted({i["pk"] for i in env.deps.tables.audit.table.scan() if str(i["pk"]).startswith("REC#")})
+    return sorted(s for s in env.deps.tables.audit.all_streams() if s.startswith("REC#"))
 
 
 def _rows(n: int, start: int = 1) -> list[list[str]]:
