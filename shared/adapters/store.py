@@ -1114,10 +1114,12 @@ class Tables:
     def __init__(self, settings: Settings, stats: IoStats | None = None, *, in_memory: bool = False) -> None:
         """DynamoDB tables and the seal bucket of a deployment; ``in_memory`` gives the fakes of
         :mod:`shared.adapters.memory` instead (the same repositories over dicts, for tests and benchmarks)."""
-        from shared.adapters.memory import MemorySeals, MemoryTable
-
         self.stats = stats or IoStats()
-        table: Any = MemoryTable if in_memory else Table
+        table: Any = Table
+        if in_memory:  # (imported only then: the deployed functions never load the fakes)
+            from shared.adapters.memory import MemorySeals, MemoryTable
+
+            table = MemoryTable
         self.records = RecordStore(table(settings.records_table, self.stats))
         self.registry = RegistryStore(table(settings.registry_table, self.stats))
         self.breaches = BreachStore(table(settings.breaches_table, self.stats))
