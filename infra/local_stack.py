@@ -18,6 +18,7 @@ so the local stack defaults to cn-north-1 like production.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from collections.abc import Callable
@@ -78,10 +79,25 @@ def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
 _CfnLoader.add_multi_constructor("!", _construct_intrinsic)
 
 
+_PARSED: dict[tuple[str, float], Any] = {}
+
+
+def _load_yaml(path: Path) -> Any:
+    """A CloudFormation YAML file with short tags expanded, parsed once per version of the file (a fresh copy each
+    call: tests reset the local stack often, and parsing is most of a provisioning's own time)."""
+    key = (str(path), path.stat().st_mtime)
+    if key not in _PARSED:
+        _PARSED[key] = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    return copy.deepcopy(_PARSED[key])
+
+
 def load_resources(path: Path = RESOURCES_FILE) -> dict[str, Any]:
     """Load the resource template with short tags expanded (``!Ref X`` → ``{"Ref": "X"}``)."""
-    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    loaded: dict[str, Any] = _load_yaml(path)
     return loaded
+
+
+_CLIENTS: dict[tuple[str, str, str, str], Any] = {}
 
 
 class _Stack:
@@ -91,6 +107,7 @@ class _Stack:
         self._session = session
         self._endpoint = endpoint_url
         self._clients: dict[str, Any] = {}
+        self.region_name = str(session.region_name)
         self.region: str = str(session.region_name)
         self.partition: str = str(session.get_partition_for_region(self.region))
         self.account: str = str(self.client("sts").get_caller_identity()["Account"])
@@ -99,10 +116,15 @@ class _Stack:
         self.template = load_resources()
         self.physical: dict[str, str] = {}
         self._queue_urls: dict[str, str] = {}
+        self._attributes: dict[tuple[str, str], str] = {}
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self._endpoint)
+            credentials = self._session.get_credentials()
+            key = (self._endpoint, self.region_name, credentials.access_key if credentials else "", service)
+            if key not in _CLIENTS:  # clients are costly to make and the same endpoint is provisioned again and again
+                _CLIENTS[key] = self._session.client(service, endpoint_url=self._endpoint)
+            self._clients[service] = _CLIENTS[key]
         return self._clients[service]
 
     def load_physical_ids(self) -> None:
@@ -142,6 +164,13 @@ class _Stack:
         return self.physical[name]
 
     def get_att(self, logical: str, attribute: str) -> str:
+        # A created resource's attributes do not change: ask the server once (policies name the same ARNs often).
+        key = (logical, attribute)
+        if key not in self._attributes:
+            self._attributes[key] = self._get_att(logical, attribute)
+        return self._attributes[key]
+
+    def _get_att(self, logical: str, attribute: str) -> str:
         kind = self.resource_type(logical)
         physical = self.physical[logical]
         value: str
@@ -473,7 +502,7 @@ def provision_identities(
     from infra.iam import moto_compatible, source_function_policies
 
     stack = _open_stack(endpoint_url, stage, region)
-    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    overrides = _load_yaml(OVERRIDES_FILE)
     identities = {ADMIN: _iam_user(stack, f"guiji-{stage}-{ADMIN}", [_ADMIN_POLICY])}
     for function, documents in source_function_policies(overrides).items():
         resolved = [moto_compatible(stack.resolve(d)) for d in documents]
@@ -514,5 +543,5 @@ def resolved_function_policies(
     from infra.iam import source_function_policies
 
     stack = _open_stack(endpoint_url, stage, region)
-    overrides = yaml.load(OVERRIDES_FILE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    overrides = _load_yaml(OVERRIDES_FILE)
     return {f: [stack.resolve(d) for d in docs] for f, docs in source_function_policies(overrides).items()}

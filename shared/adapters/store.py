@@ -818,17 +818,16 @@ class ControlStore:
         return f"{pk}/{sk}"
 
     def digests(self, jurisdiction: str, levels: Iterable[str], since: date, until: date) -> list[Item]:
-        """The digests kept for a jurisdiction between two days (inclusive), newest first, across levels."""
+        """The digests kept for a jurisdiction between two days (inclusive), newest first, across levels; each says
+        its ``level`` and day (``as_of``)."""
         found: list[Item] = []
         for level in levels:
             pk, _ = self.digest_key(jurisdiction, level, since)
-            found.extend(
-                self.table.query(
-                    "pk = :p AND sk BETWEEN :a AND :b",
-                    {":p": pk, ":a": since.isoformat(), ":b": until.isoformat()},
-                )
+            items = self.table.query(
+                "pk = :p AND sk BETWEEN :a AND :b", {":p": pk, ":a": since.isoformat(), ":b": until.isoformat()}
             )
-        return sorted(found, key=lambda i: (str(i["sk"]), str(i["pk"])), reverse=True)
+            found.extend({**_strip_keys(i), "level": level, "as_of": str(i["sk"])} for i in items)
+        return sorted(found, key=lambda i: (i["as_of"], i["level"]), reverse=True)
 
     def acquire_lease(self, name: str, owner: str, seconds: int) -> bool:
         """Hold ``name`` for ``seconds`` unless someone else holds it (an expired lease is free; re-acquiring one's

@@ -368,11 +368,11 @@ def received_digests(jurisdiction: str, since: date | None, until: date | None, 
         if item.get("status") != "sent":
             continue  # a claim whose sender has not finished (or crashed): nothing was received yet
         attributes = item.get("attributes") or {}
-        level = Level(str(item["pk"]).rsplit("#", 1)[-1])
+        level = Level(str(item["level"]))
         severity = str(attributes.get("severity", ""))
         digests.append(
             {
-                "as_of": item["sk"],
+                "as_of": item["as_of"],
                 "level": level.value,
                 "level_name": LEVEL_ZH[level],
                 "severity": severity,

@@ -206,7 +206,7 @@ def test_digests_are_listed_newest_first_within_the_range(tables: Tables) -> Non
     with pytest.raises(ConditionFailedError):  # a digest is claimed once
         tables.control.put({"pk": pk, "sk": sk, "status": "sent"}, condition="attribute_not_exists(pk)")
     found = tables.control.digests(jurisdiction, ["county", "city"], date(2024, 10, 14), date(2024, 10, 15))
-    assert [i["sk"] for i in found] == ["2024-10-15", "2024-10-14"]
+    assert [(i["as_of"], i["level"]) for i in found] == [("2024-10-15", "city"), ("2024-10-14", "county")]
 
 
 def test_subscriptions_and_pushes(tables: Tables) -> None:

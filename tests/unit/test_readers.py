@@ -637,7 +637,7 @@ def test_format_routing(tmp_path: Path, file_name: str, content: str, fmt: str) 
 
 @pytest.mark.slow
 def test_big_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
-    count = int(os.environ.get("GUIJI_BIG_ROWS", "500000"))
+    count = int(os.environ.get("GUIJI_BIG_ROWS", "150000"))
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -648,7 +648,7 @@ def test_big_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
                 [i, f"91350100MA{i:08d}", name, f"榕鼓市监罚〔2026〕{i}号", "2026-11-02", f"{i % 10000}.50"]
             )
     size = path.stat().st_size
-    assert size > count * 100  # ~60 MB at the default row count: far more than the memory limit below
+    assert size > count * 100  # ~18 MB at the default row count; kept as dicts the rows would take far more
 
     tracemalloc.start()
     try:
@@ -664,7 +664,8 @@ def test_big_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert seen == count
     assert last[0] == count + 1
     assert last[1]["序号"] == str(count - 1)
-    assert peak < 50 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    # Well under the file itself: a reader that slurped the file (or kept its rows) could not pass.
+    assert peak < size // 3, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
 
 
 def test_table_repr_leaves_out_the_cached_sheet(tmp_path: Path) -> None:
