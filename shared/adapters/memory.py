@@ -248,11 +248,6 @@ class MemoryTable:
                 clashes.append(item)
         return clashes
 
-    def delete(self, pk: str, sk: str) -> None:
-        """Not part of the Table interface guiji's code uses: for tests that tamper with stored items."""
-        with self.lock:
-            self._remove(pk, sk)
-
     # --- reads -------------------------------------------------------------------------------------------------
 
     def get(self, pk: str, sk: str, *, consistent: bool = True) -> Item | None:

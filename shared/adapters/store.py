@@ -108,16 +108,13 @@ class RecordStore:
     def changed_since(self, mark: str) -> set[tuple[str, date]]:
         """The (department, production day) pairs written from ``mark`` (see :meth:`change_mark`) until now."""
         first, _, hour = mark.partition("T")
-        day, today, found = date.fromisoformat(first), local_date(utc_now()), set()
-        while day <= today:
-            if day.isoformat() == first:
-                items = self.table.query("pk = :p AND sk >= :h", {":p": f"FIGDIRTY#{first}", ":h": f"{hour or '00'}#"})
-            else:
-                items = self.table.query("pk = :p", {":p": f"FIGDIRTY#{day.isoformat()}"})
-            for item in items:
+        found: set[tuple[str, date]] = set()
+        for day in _days(date.fromisoformat(first), local_date(utc_now())):
+            # From the mark's hour on its day, whole days after it.
+            since = f"{hour or '00'}#" if day.isoformat() == first else "00#"
+            for item in self.table.query("pk = :p AND sk >= :h", {":p": f"FIGDIRTY#{day.isoformat()}", ":h": since}):
                 _, dept, produced = str(item["sk"]).split("#")
                 found.add((dept, date.fromisoformat(produced)))
-            day += timedelta(days=1)
         return found
 
     def put_profiles(self, profiles: dict[tuple[str, date], list[RecordProfile]]) -> int:
@@ -131,25 +128,23 @@ class RecordStore:
             for (dept, day), found in profiles.items()
         )
 
-    def profiles(self, department: str, start: date, end: date) -> list[RecordProfile]:
-        """The kept figures of a department's records produced from ``start`` to ``end`` (one item a day)."""
-        items = self.table.query(
+    def _profile_items(self, department: str, start: date, end: date) -> Iterator[Item]:
+        return self.table.query(
             "pk = :p AND sk BETWEEN :a AND :b",
             {":p": f"FIG#{department}", ":a": start.isoformat(), ":b": end.isoformat()},
         )
+
+    def profiles(self, department: str, start: date, end: date) -> list[RecordProfile]:
+        """The kept figures of a department's records produced from ``start`` to ``end`` (one item a day)."""
         return [
             RecordProfile.model_validate({"department": department, "production_date": i["sk"], **p})
-            for i in items
+            for i in self._profile_items(department, start, end)
             for p in i.get("profiles", [])
         ]
 
     def profile_days(self, department: str, start: date, end: date) -> set[date]:
         """The days of a department that have kept figures (what a rebuild may have to empty)."""
-        items = self.table.query(
-            "pk = :p AND sk BETWEEN :a AND :b",
-            {":p": f"FIG#{department}", ":a": start.isoformat(), ":b": end.isoformat()},
-        )
-        return {date.fromisoformat(str(i["sk"])) for i in items}
+        return {date.fromisoformat(str(i["sk"])) for i in self._profile_items(department, start, end)}
 
     def _readable(self, item: Item) -> LedgerEntry | None:
         try:
@@ -517,19 +512,30 @@ def _pack(items: list[Item]) -> list[list[Item]]:
     return [p for p in parts if p]
 
 
-def _keep_head(heads: dict[str, tuple[int, str]], stream: str, seq: int, hash_: str) -> None:
-    if seq > heads.get(stream, (0, ""))[0]:
-        heads[stream] = (seq, hash_)
+def _written_today(items: Iterable[Item]) -> list[Item]:
+    """Audit items with their place in the day index (``gsi1``: the local day they are written; not hashed)."""
+    day = f"DAY#{local_date(utc_now()).isoformat()}"
+    return [{**item, "gsi1pk": day, "gsi1sk": f"{item['pk']}#{item['sk']}"} for item in items]
 
 
-def _written_today(item: Item) -> Item:
-    """An audit item with its place in the day index (``gsi1``: the local day it was written; not hashed)."""
-    day = local_date(utc_now()).isoformat()
-    return {**item, "gsi1pk": f"DAY#{day}", "gsi1sk": f"{item['pk']}#{item['sk']}"}
+def _moved(stream: str, items: Iterable[Item]) -> list[str]:
+    """Single entries stored at a key other than their position (an entry's key is its position: one moved to
+    another key with its attributes left alone is tampering too). Entries in blocks have no key of their own."""
+    return [
+        f"{stream}: the entry stored at {i['sk']} says it is entry {i['seq']} (moved)"
+        for i in items
+        if not i.get("block") and str(i.get("sk", "")).isdigit() and int(i["sk"]) != int(i["seq"])
+    ]
 
 
-def _block_item(key: str, number: int, entries: list[Item]) -> Item:
-    return {"pk": key, "sk": f"{number:04d}", "entries": entries}
+def _anchor(item: Item) -> tuple[int, str] | None:
+    """The stream head a record or breach item keeps (``audit_seq``, ``audit_head``), if it has one."""
+    seq = item.get("audit_seq")
+    return (int(seq), str(item.get("audit_head", ""))) if isinstance(seq, int | float) and seq > 0 else None
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _entries_of(part: Item) -> Iterator[Item]:
@@ -587,7 +593,7 @@ class AuditLog:
         stream name so the caller can drop the state change that the other writer already recorded.
         """
         lost: set[str] = set()
-        clashes = self.table.put_new_many([_written_today(i) for i in items])
+        clashes = self.table.put_new_many(_written_today(items))
         if clashes:
             stored = self.table.batch_get((i["pk"], i["sk"]) for i in clashes)
             for item in clashes:
@@ -614,7 +620,7 @@ class AuditLog:
         replay = False
         for number, part in enumerate(parts):
             try:
-                self.table.put(_written_today(_block_item(key, number, part)), condition="attribute_not_exists(pk)")
+                self._put_part(key, number, part)
             except ConditionFailedError:
                 replay = True
                 self._resume_block(key, [e for p in parts[number:] for e in p])
@@ -633,7 +639,11 @@ class AuditLog:
                 raise AuditConflictError(f"audit entry {item['stream']}#{item['seq']} exists with other content")
         start = 1 + max((int(p["sk"]) for p in stored_parts), default=-1)
         for number, part in enumerate(_pack(missing), start=start):
-            self.table.put(_written_today(_block_item(key, number, part)), condition="attribute_not_exists(pk)")
+            self._put_part(key, number, part)
+
+    def _put_part(self, key: str, number: int, entries: list[Item]) -> None:
+        (item,) = _written_today([{"pk": key, "sk": f"{number:04d}", "entries": entries}])
+        self.table.put(item, condition="attribute_not_exists(pk)")
 
     def block_entries(self, block: str, stream: str | None = None) -> list[Item]:
         """The entries a block holds (of one stream, or all), each as an entry item."""
@@ -647,7 +657,7 @@ class AuditLog:
             seq = (head["seq"] + 1) if head else 1
             item = self.make_item(stream, seq, head["hash"] if head else GENESIS, event, actor, detail)
             try:
-                self.table.put(_written_today(item), condition="attribute_not_exists(pk)")
+                self.table.put(_written_today([item])[0], condition="attribute_not_exists(pk)")
                 return item
             except ConditionFailedError:
                 continue
@@ -706,11 +716,7 @@ class AuditLog:
             if first > 1 and previous is None:
                 problems.append(f"{stream}: entry {first - 1} missing")
                 continue
-            problems += [
-                f"{stream}: the entry stored at {i['sk']} says it is entry {i['seq']} (moved)"
-                for i in items
-                if not i.get("block") and str(i.get("sk", "")).isdigit() and int(i["sk"]) != int(i["seq"])
-            ]
+            problems += _moved(stream, items)
             prev = str(previous["hash"]) if previous else GENESIS
             problems += chain_problems(stream, items, start=first, prev=prev)
             if stream in anchors:
@@ -744,12 +750,7 @@ class AuditLog:
         streams = self.all_streams() if streams is None else streams
         problems: list[str] = []
         for stream, items in streams.items():
-            # An entry's key is its position: an entry moved to another key (attributes left alone) is tampering too.
-            problems += [
-                f"{stream}: the entry stored at {i['sk']} says it is entry {i['seq']} (moved)"
-                for i in items
-                if str(i.get("sk", "")).isdigit() and int(i["sk"]) != int(i["seq"])
-            ]
+            problems += _moved(stream, items)
             problems += chain_problems(stream, items)
         for stream, (seq, head) in sorted((anchors or {}).items()):
             problems += anchor_problems(stream, seq, head, streams.get(stream, []))
@@ -1101,9 +1102,9 @@ def audit_anchors(records: Table, breaches: Table) -> dict[str, tuple[int, str]]
     anchors: dict[str, tuple[int, str]] = {}
     for table, prefix in ((records, "REC#"), (breaches, "BR#")):
         for item in table.scan(filter_expression="sk = :c", values={":c": "CUR"}):
-            seq = item.get("audit_seq")
-            if isinstance(seq, int | float) and seq > 0 and str(item.get("pk", "")).startswith(prefix):
-                anchors[str(item["pk"])] = (int(seq), str(item.get("audit_head", "")))
+            anchor = _anchor(item)
+            if anchor and str(item.get("pk", "")).startswith(prefix):
+                anchors[str(item["pk"])] = anchor
     return anchors
 
 
@@ -1130,26 +1131,26 @@ class Tables:
 
     def trail(self, stream: str) -> list[Item]:
         """A record's or breach's audit stream, wherever its entries were written (its item knows its block)."""
-        block = None
-        if stream.startswith(("REC#", "BR#")):
-            table = self.records.table if stream.startswith("REC#") else self.breaches.table
-            owner = table.get(stream, "CUR")
-            block = str(owner["audit_block"]) if owner and owner.get("audit_block") else None
-        return self.audit.stream(stream, block)
+        block = self._owners({stream}).get(stream, {}).get("audit_block")
+        return self.audit.stream(stream, str(block) if block else None)
 
     def verify_audit(self) -> tuple[int, list[str]]:
         """The full audit verification: every chain, every record's and breach's anchored head, every seal."""
+        count, problems, _ = self._verify_all()
+        return count, problems
+
+    def _verify_all(self) -> tuple[int, list[str], list[dict[str, Any]]]:
         streams = self.audit.all_streams()
+        seals = self.seals.all()
         count, problems = self.audit.verify(audit_anchors(self.records.table, self.breaches.table), streams)
-        return count, problems + seal_problems(self.seals.all(), streams)
+        return count, problems + seal_problems(seals, streams), seals
 
     FULL_VERIFICATION = ("AUDITVERIFY", "FULL")
 
     def verify_audit_full_and_keep(self, started: datetime | None = None) -> dict[str, Any]:
         """Run the full verification and keep its result: the incremental one starts from the day it ran."""
         started = started or utc_now()
-        count, problems = self.verify_audit()
-        seals = self.seals.all()
+        count, problems, seals = self._verify_all()
         result = {
             "started_at": iso_utc(started),
             "finished_at": iso_utc(utc_now()),
@@ -1180,14 +1181,10 @@ class Tables:
         seals = self.seals.since(str(full.get("last_seal") or ""))
         recent = [s for s in seals if s["day"] != full.get("last_seal")]
         first = date.fromisoformat(str(full["through_day"]))
-        stretches = self.audit.written_on(first + timedelta(days=n) for n in range((today - first).days + 1))
+        stretches = self.audit.written_on(_days(first, today))
         sealed = {stream: {int(seq)} for seal in recent for stream, (seq, _) in seal["heads"].items()}
         owners = self._owners(set(stretches) | set(sealed))
-        anchors = {
-            stream: (int(o["audit_seq"]), str(o.get("audit_head", "")))
-            for stream, o in owners.items()
-            if isinstance(o.get("audit_seq"), int | float) and o["audit_seq"] > 0
-        }
+        anchors = {stream: anchor for stream, o in owners.items() if (anchor := _anchor(o))}
         blocks = {stream: str(o["audit_block"]) for stream, o in owners.items() if o.get("audit_block")}
         problems = self.audit.verify_stretches(stretches, anchors, blocks)
         heads = self.audit.entries_at(sealed, blocks)
@@ -1225,8 +1222,7 @@ class Tables:
         if days:
             seals = self.seals.since(days[-1])  # the last seal: what the new one follows and compares with
             since = local_date(parse_iso_utc(str(seals[-1]["sealed_at"])))
-            today = local_date(utc_now())
-            current = self.audit.heads_written_on(since + timedelta(n) for n in range((today - since).days + 1))
+            current = self.audit.heads_written_on(_days(since, local_date(utc_now())))
         else:
             seals, current = [], {}
             for stream, items in self.audit.all_streams().items():

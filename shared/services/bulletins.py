@@ -60,7 +60,7 @@ def _entries(deps: Deps, departments: list[Department], period: Period) -> list[
     """The kept figures of the period (one item per department and day; the caller refreshed them)."""
     out: list[LedgerEntry | RecordProfile] = []
     for d in departments:
-        out += figures.figures(d.code, period.start, period.end, deps)
+        out += deps.tables.records.profiles(d.code, period.start, period.end)
     return out
 
 
@@ -106,9 +106,11 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
 
 
 def run_due_bulletins(as_of: date, deps: Deps) -> BulletinReport:
-    """The bulletins due today (first working day after a week or month), for the province and every city unit."""
+    """The bulletins due today (first working day after a week or month), for the province and every city unit.
+
+    Runs after the daily job (:func:`monitor.run_daily`), which refreshed the kept figures they read.
+    """
     total = BulletinReport()
-    figures.refresh(deps)  # (after the daily job's own refresh, only what was written since)
     scopes = [PROVINCE, *FUJIAN_CITIES]
     for kind in ("week", "month"):
         for period in periods_for_run(as_of, kind, deps.calendar):

@@ -2,7 +2,7 @@
 
 Every record write marks its (department, production day) as changed (the record store does it in the same batch).
 :func:`refresh` recomputes the profiles of the pairs marked since its last run, from those records alone; the daily
-job runs it, and so does every bulletin and scorecard before reading, so figures are never stale. Recomputing (not
+job runs it before the day's bulletins, and an on-demand bulletin runs it first, so figures are never stale. Recomputing (not
 adding) makes a retried write harmless: it cannot count twice. :func:`rebuild` recomputes a span from the ledger,
 and the tests compare the two.
 """
@@ -82,8 +82,3 @@ def rebuild(deps: Deps, start: date = date(2000, 1, 1), end: date | None = None)
         records.put_profiles(kept)
     deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "mark": mark})
     return report
-
-
-def figures(department: str, start: date, end: date, deps: Deps) -> list[RecordProfile]:
-    """The kept figures of a department's records produced in [start, end]."""
-    return deps.tables.records.profiles(department, start, end)

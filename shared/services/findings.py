@@ -260,10 +260,11 @@ def open_for_new_records(
     audits: list[dict[str, Any]] = []
     for f in _findings_of(entries, as_of, deps):
         applied = _apply_finding(None, f, by_id[f.record_id], as_of, deps.calendar.version)
-        if applied is None or applied[0].event is None:
+        event = applied[0].event if applied else None
+        if applied is None or event is None:
             continue
         edit = applied[0]
-        audits.append(_audit(edit.breach, edit.event, actor, edit.detail, at=at))  # type: ignore[arg-type]
+        audits.append(_audit(edit.breach, event, actor, edit.detail, at=at))
         breaches.append({**edit.breach, "audit_block": block})
     return breaches, audits
 
