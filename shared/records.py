@@ -75,6 +75,25 @@ class CanonicalRecord(BaseModel):
     fields: dict[str, str]  # canonical fields as text (dates ISO, amounts in 万元 as decimal text, IDs masked)
     extra: dict[str, str]  # unknown columns as text (embedded ID numbers masked)
 
+    def content(self) -> dict[str, object]:
+        """What decides duplicate vs correction: every field, as ``model_dump`` would give it (enums and the date
+        serialise to the same JSON text), without pydantic's serialiser on the per-row path."""
+        return {
+            "category": self.category,
+            "doc_no": self.doc_no,
+            "action": self.action,
+            "subject_name": self.subject_name,
+            "uscc": self.uscc,
+            "reg_no": self.reg_no,
+            "subject_kind": self.subject_kind,
+            "id_number_masked": self.id_number_masked,
+            "production_date": self.production_date,
+            "production_date_field": self.production_date_field,
+            "production_date_fallback": self.production_date_fallback,
+            "fields": self.fields,
+            "extra": self.extra,
+        }
+
 
 class RejectReason(BaseModel):
     """One problem of one row, for the reject report."""

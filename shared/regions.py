@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 PROVINCE_CODE = "350000"
@@ -113,6 +113,7 @@ def is_known_region_code(code6: str) -> bool:
     return _is_code_shape(code6) and code6 in _names()
 
 
+@lru_cache(maxsize=4096)  # asked for every breach and route; bounded, as codes can come from a query string
 def is_fujian_region(code: str) -> bool:
     """True if the code is a current or historical Fujian (35xxxx) code."""
     return code.startswith("35") and is_known_region_code(code)

@@ -22,7 +22,9 @@ def local_date(instant: datetime) -> date:
 
 def iso_utc(instant: datetime) -> str:
     """ISO-8601 text of an instant in UTC with a ``Z`` suffix."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: the same text (microseconds always shown) at a fraction of the cost; it runs for
+    # every audit entry and record an upload writes.
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso_utc(text: str) -> datetime:

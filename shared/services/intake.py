@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
@@ -45,6 +45,7 @@ from shared.exports import excel_safe
 from shared.identifiers import normalize_code
 from shared.ledger import (
     ATTRIBUTION_ZH,
+    Dues,
     LedgerEntry,
     UploadContext,
     compute_dues,
@@ -652,6 +653,8 @@ def apply_batch(
     previous: list[LedgerEntry] = []
     audit_items: list[dict[str, Any]] = []
     block_items: list[dict[str, Any]] = []
+    dues_on: dict[date, Dues] = {}
+    collected_at = iso_utc(ctx.collected_at)
     for (row, rec), rid in zip(batch, ids, strict=True):
         found = attribute(
             rec.uscc,
@@ -660,11 +663,15 @@ def apply_batch(
             lookup,
             natural_person=rec.subject_kind == SubjectKind.NATURAL_PERSON,
         )
-        dues = compute_dues(rec.production_date, ctx.producer_is_regulator, deps.calendar)
+        dues = dues_on.get(rec.production_date)
+        if dues is None:  # rows of a file share a few production days
+            dues = dues_on[rec.production_date] = compute_dues(
+                rec.production_date, ctx.producer_is_regulator, deps.calendar
+            )
         decision = decide(
             state.get(rid),
             rid=rid,
-            content=rec.model_dump(mode="json"),  # what decides duplicate vs correction
+            content=rec.content(),  # what decides duplicate vs correction
             row=row,
             ctx=ctx,
             dues=dues,
@@ -699,7 +706,7 @@ def apply_batch(
                 "previous_digest": decision.previous.digest if decision.previous else None,
                 "source_key": ctx.source_key,
                 "row": row,
-                "collected_at": iso_utc(ctx.collected_at),
+                "collected_at": collected_at,
                 "collect_due": str(entry.collect_due) if entry.collect_due else None,
                 "publish_due": str(entry.publish_due),
                 "late_working_days": entry.collection_late_days,

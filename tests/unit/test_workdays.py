@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -518,3 +518,13 @@ def test_cli_calendar_due_explains(capsys: pytest.CaptureFixture[str], monkeypat
     assert main(["calendar", "due", "2025-09-30", "20", "--explain"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2025-11-04") and "中秋节" in out and "2025-10-11（周六）" in out
+
+
+@settings(max_examples=200)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.just(UTC)))
+def test_iso_utc_is_the_documented_text(at: datetime) -> None:
+    from shared.timeutil import iso_utc, parse_iso_utc
+
+    text = iso_utc(at.astimezone(timezone(timedelta(hours=8))))
+    assert text == at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # microseconds always shown, Z suffix
+    assert parse_iso_utc(text) == at
