@@ -54,7 +54,7 @@ def main() -> None:
     from shared.registry import parse_departments, parse_subjects
     from shared.services import figures
     from shared.services.bulletins import make_bulletin
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     small = 5_000 if os.environ.get("BENCH_FULL") else 1_000
     server, _ = start_stack()

@@ -65,7 +65,7 @@ def main() -> None:
     from infra.demodata import generate, write_big_csv
     from infra.localrun import Poller, start_stack
     from shared.registry import parse_departments, parse_subjects
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     rows = 20_000 if os.environ.get("BENCH_FULL") else 2_000
     today = local_date(utc_now())

@@ -64,7 +64,7 @@ def main() -> None:
 
 def _on_moto(subjects: list[Subject]) -> None:
     from infra.localrun import start_stack
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     server, _ = start_stack()
     try:

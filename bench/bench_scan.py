@@ -47,7 +47,7 @@ def ledger_entries(total: int, open_: int) -> list[LedgerEntry]:
 def main() -> None:
     from infra.localrun import start_stack
     from shared.services import monitor
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     sizes = (10_000, 50_000, 100_000) if os.environ.get("BENCH_FULL") else (10_000, 50_000)
     open_ = 500

@@ -100,8 +100,8 @@ def registry_items(subjects: Iterable[Any]) -> list[Item]:
 
 
 def null_deps(subjects: Iterable[Any] = ()) -> Any:
-    """A :class:`shared.services.context.Deps` whose tables are null tables (no AWS, no emulator)."""
-    from shared.services.context import Deps
+    """A :class:`shared.services.deps.Deps` whose tables are null tables (no AWS, no emulator)."""
+    from shared.services.deps import Deps
     from shared.settings import Settings
     from shared.workdays import default_calendar
 

@@ -36,7 +36,7 @@ from shared.auth import ForbiddenError as AccessDeniedError
 from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
 from shared.services import monitor, public, publication, queries, related, sharing, uploads
-from shared.services.context import get_deps
+from shared.services.deps import get_deps
 from shared.services.uploads import UploadRequest
 from shared.sharing import SubscriptionRequest
 from shared.timeutil import local_date, utc_now

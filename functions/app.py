@@ -19,7 +19,7 @@ from shared.adapters.aws import client
 from shared.auth import AuthError
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
 from shared.services import bulletins, intake, monitor, publication
-from shared.services.context import get_deps
+from shared.services.deps import get_deps
 from shared.services.tokens import TokenService
 from shared.settings import get_settings
 from shared.timeutil import local_date, parse_iso_utc, utc_now

@@ -66,7 +66,7 @@ def _connect() -> dict[str, Any] | None:
 
 def _deps() -> Any:
     _connect()
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     try:
         return get_deps()

@@ -51,7 +51,7 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True,
     from infra.demodata import generate
     from shared.adapters.aws import client
     from shared.registry import parse_departments, parse_subjects
-    from shared.services.context import get_deps
+    from shared.services.deps import get_deps
 
     deps = get_deps()
     today = local_date(utc_now())

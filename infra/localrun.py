@@ -73,7 +73,7 @@ def apply_env(env: dict[str, str]) -> None:
     import boto3
 
     boto3.DEFAULT_SESSION = None  # boto3.client() caches the credentials it first found
-    from shared.services.context import reset
+    from shared.services.deps import reset
 
     reset()
 

@@ -71,10 +71,10 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.categories import CATEGORY_INFO, SHARED_LISTS, Category
+from shared.deadlines import KIND_ZH, BreachKind
 from shared.exports import excel_safe
 from shared.figures import Countable, RecordProfile, profile_of
 from shared.ledger import Attribution, LedgerEntry
-from shared.monitoring import KIND_ZH, BreachKind
 from shared.regions import (
     FUJIAN_CITIES,
     PROVINCE_CODE,

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict
 
 from shared.categories import CATEGORY_INFO, Category
-from shared.monitoring import KIND_ZH, LEVEL_ZH, OVERDUE_KINDS, BreachKind, Level
+from shared.deadlines import KIND_ZH, LEVEL_ZH, OVERDUE_KINDS, BreachKind, Level
 
 SUBJECT_MAX = 100
 DEFAULT_MAX_ITEMS = 20  # per list in the body; the full list is behind the link
@@ -181,7 +181,7 @@ def compose_digest(
         if bucket:
             lines.append(f"{label}（{len(bucket)}条）：")
             lines += _capped(bucket, max_items)
-    # Negative counts cannot come from monitoring.evaluate; list them rather than drop them silently.
+    # Negative counts cannot come from deadlines.evaluate; list them rather than drop them silently.
     odd = [i for i in open_items if i.working_days_late < 0]
     if odd:
         lines.append(f"其他（{len(odd)}条）：")

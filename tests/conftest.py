@@ -46,7 +46,7 @@ class Stack:
 
     @property
     def deps(self) -> Any:
-        from shared.services.context import get_deps
+        from shared.services.deps import get_deps
 
         return get_deps()
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.adapters.messaging import ObjectInfo
 from shared.adapters.store import Tables
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.settings import Settings
 from shared.workdays import default_calendar
 

@@ -32,7 +32,7 @@ from shared.observability import logger, metrics
 from shared.regions import FUJIAN_CITIES, city_of, in_jurisdiction
 from shared.registry import Department
 from shared.services import figures
-from shared.services.context import Deps
+from shared.services.deps import Deps
 
 PROVINCE = "350000"
 RENDERERS: tuple[tuple[str, Callable[[Bulletin], bytes], str], ...] = (

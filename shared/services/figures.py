@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from shared.figures import RecordProfile, profiles_of
 from shared.observability import logger
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.timeutil import local_date, utc_now
 
 CHECKPOINT = ("FIGREFRESH", "LAST")

@@ -21,7 +21,7 @@ from shared.records import (
     validate_ledger_row,
     validate_published_row,
 )
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.services.publication import audit_record_event, mark_published
 from shared.timeutil import iso_utc, utc_now
 

@@ -57,8 +57,8 @@ from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
 from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
 from shared.registry import Department
-from shared.services.context import Deps
-from shared.services.findings import open_for_new_records, reconcile
+from shared.services.breach_lifecycle import open_for_new_records, reconcile
+from shared.services.deps import Deps
 from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
 from shared.settings import read_limits
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.ledger import LedgerEntry, compute_dues
-from shared.monitoring import (
+from shared.deadlines import (
     OVERDUE_KINDS,
     BreachKind,
     Finding,
@@ -19,12 +18,12 @@ from shared.monitoring import (
     evaluate,
     jurisdiction_for,
 )
+from shared.ledger import LedgerEntry, compute_dues
 from shared.notices import Digest, DigestItem, breach_list_url, compose_digest
 from shared.observability import logger, metrics
 from shared.regions import region_name
 from shared.services import figures
-from shared.services.context import Deps, load_calendar
-from shared.services.findings import (
+from shared.services.breach_lifecycle import (
     BreachBusyError,
     BreachChanges,
     BreachEdit,
@@ -35,6 +34,7 @@ from shared.services.findings import (
     obligation_of,
     resolved_finding,
 )
+from shared.services.deps import Deps, load_calendar
 from shared.services.publication import audit_record_event
 from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride

@@ -17,7 +17,7 @@ from shared.identifiers import normalize_code
 from shared.regions import is_fujian_region, region_name
 from shared.registry import Subject
 from shared.search import DEFAULT_PAGE, MAX_PAGE, Posting, SearchError, matches, plan, posting_of, search_names
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.timeutil import local_date, parse_iso_utc
 
 # How the national publicity system (国家企业信用信息公示系统) groups what it shows under an enterprise.

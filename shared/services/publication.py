@@ -13,8 +13,8 @@ from shared.categories import CATEGORY_INFO
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger, metrics
 from shared.services import sharing
-from shared.services.context import Deps
-from shared.services.findings import BreachChanges, reconcile
+from shared.services.breach_lifecycle import BreachChanges, reconcile
+from shared.services.deps import Deps
 from shared.sharing import PushKind
 from shared.timeutil import iso_utc, local_date, utc_now
 

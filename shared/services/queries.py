@@ -17,13 +17,13 @@ from shared.auditchain import ENTRY_FIELDS
 from shared.auth import Principal
 from shared.bulletins import UploadStat, unit_figures
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
+from shared.deadlines import LEVEL_ORDER, LEVEL_ZH, BreachKind, Level
 from shared.evidence import build_bundle
 from shared.exports import excel_safe
 from shared.ledger import LedgerEntry
-from shared.monitoring import LEVEL_ORDER, LEVEL_ZH, BreachKind, Level
 from shared.notices import SEVERITY_ZH
 from shared.regions import city_of, in_jurisdiction, region_level, region_name
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.services.intake import receipt_key_of
 from shared.timeutil import local_date, parse_iso_utc, utc_now
 

@@ -16,7 +16,7 @@ from shared.identifiers import is_valid_reg_no, is_valid_uscc, normalize_code
 from shared.ledger import LedgerEntry
 from shared.regions import city_of, in_jurisdiction, is_fujian_region, region_name
 from shared.registry import LegalRep
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.services.queries import QueryError
 from shared.timeutil import iso_utc
 

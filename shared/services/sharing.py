@@ -17,7 +17,7 @@ from typing import Any
 from shared.ledger import LedgerEntry
 from shared.observability import logger, metrics
 from shared.regions import jurisdiction_chain
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.sharing import (
     PushKind,
     Subscription,

@@ -15,7 +15,7 @@ import pytest
 
 from shared.ledger import record_id
 from shared.services import monitor
-from shared.services.findings import BreachEdit, change_breach
+from shared.services.breach_lifecycle import BreachEdit, change_breach
 from shared.timeutil import utc_now
 from tests import helpers as h
 

@@ -263,7 +263,7 @@ def test_crash_between_batches_then_retry_loses_and_duplicates_nothing(env: Any,
 
 
 def test_large_file_is_processed_in_chunks_with_one_receipt(env: Any, monkeypatch: Any, request: Any) -> None:
-    from shared.services.context import reset
+    from shared.services.deps import reset
 
     monkeypatch.setenv("GUIJI_CHUNK_ROWS", "100")
     reset()

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::UserWarning")
 def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The CLI pointed at a state file of its own; this process's environment is put back afterwards."""
     import infra.cli as cli
-    from shared.services.context import reset
+    from shared.services.deps import reset
 
     saved = dict(os.environ)
     monkeypatch.setattr(cli, "STATE_FILE", tmp_path / "state" / "local.json")

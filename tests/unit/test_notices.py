@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.monitoring import BreachKind, Level
+from shared.deadlines import BreachKind, Level
 from shared.notices import Digest, DigestItem, breach_list_url, compose_digest, severity
 
 AS_OF = date(2026, 12, 1)

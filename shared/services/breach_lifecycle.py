@@ -12,10 +12,10 @@ from typing import Any
 
 from shared.adapters.store import AuditLog, BreachConflictError
 from shared.auditchain import GENESIS
+from shared.deadlines import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.ledger import LedgerEntry
-from shared.monitoring import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.regions import city_of
-from shared.services.context import Deps
+from shared.services.deps import Deps
 from shared.timeutil import iso_utc, local_date, utc_now
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.monitoring import (
+from shared.deadlines import (
     BreachKind,
     CalendarLike,
     Finding,
