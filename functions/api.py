@@ -35,7 +35,7 @@ from shared.api_models import (
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.auth import Principal, Role
 from shared.bulletins import bulletin_key, department_view, parse_period
-from shared.services import monitor, public, publication, queries, related, sharing, uploads
+from shared.services import audit, monitor, public, publication, queries, related, sharing, uploads
 from shared.services.deps import get_deps
 from shared.services.uploads import UploadRequest
 from shared.sharing import SubscriptionRequest
@@ -161,14 +161,14 @@ def list_breaches() -> Any:
 )
 def ack_breach(breach_id: str) -> Any:
     p = _principal()
-    existing = get_deps().tables.breaches.get(breach_id)
+    existing = queries.breach(breach_id, get_deps())
     if existing is None:
         raise NotFoundError(f"违规记录 {breach_id} 不存在")
-    _must_see(p, existing["region_code"], existing["department"])
+    _must_see(p, existing.region_code, existing.department)
     body = AckRequest.model_validate(_body())
     as_of = body.as_of or local_date(utc_now())
     breach = monitor.acknowledge(breach_id, body.note, p.label, as_of, get_deps())
-    return {"breach_id": breach_id, "acknowledged": sorted(breach.get("acks", {}))}
+    return {"breach_id": breach_id, "acknowledged": sorted(level.value for level in breach.acks)}
 
 
 @route(
@@ -273,7 +273,7 @@ def get_record(record_id: str) -> Any:
 )
 def record_evidence(record_id: str) -> Any:
     p = _principal()
-    entry = get_deps().tables.records.get(record_id)
+    entry = queries.record(record_id, get_deps())
     if entry is None:
         raise NotFoundError(f"记录 {record_id} 不存在")
     _must_see(p, entry.region_code, entry.department)
@@ -298,7 +298,7 @@ def record_evidence(record_id: str) -> Any:
 )
 def attribute_record(record_id: str) -> Any:
     p = _principal()
-    entry = get_deps().tables.records.get(record_id)
+    entry = queries.record(record_id, get_deps())
     if entry is None:
         raise NotFoundError(f"记录 {record_id} 不存在")
     _must_see(p, entry.region_code, entry.department)
@@ -338,7 +338,7 @@ def held() -> Any:
 def department_scorecard(code: str) -> Any:
     p = _principal()
     query = ScorecardQuery.model_validate(_params())
-    dept = get_deps().tables.registry.department(code)
+    dept = queries.department(code, get_deps())
     if dept is None:
         raise NotFoundError(f"部门“{code}”未登记")
     _must_see(p, dept.region_code, dept.code)
@@ -418,7 +418,7 @@ def calendar_deadline() -> Any:
 )
 def audit_verify() -> Any:
     _principal()
-    return get_deps().tables.verify_audit_recent()
+    return audit.verify_recent(get_deps())
 
 
 @route(

@@ -18,7 +18,7 @@ from functions.errors import in_chinese
 from shared.adapters.aws import client
 from shared.auth import AuthError
 from shared.observability import get_tracer, logger, metrics, tracing_enabled
-from shared.services import bulletins, intake, monitor, publication
+from shared.services import audit, bulletins, intake, monitor, publication
 from shared.services.deps import get_deps
 from shared.services.tokens import TokenService
 from shared.settings import get_settings
@@ -166,8 +166,7 @@ def run_job(job: str, event: dict[str, Any]) -> dict[str, Any]:
     deps = get_deps()
     as_of = job_as_of(event)
     if job == "publish":
-        report = publication.run_publication(deps)
-        deps.tables.control.heartbeat("publish", as_of, {"published": report.published})
+        report = publication.run_scheduled(as_of, deps)
         return {"job": job, "as_of": as_of.isoformat(), **report.__dict__}
     if job == "scan":
         result = monitor.run_daily(as_of, deps)
@@ -180,8 +179,7 @@ def run_job(job: str, event: dict[str, Any]) -> dict[str, Any]:
     if job == "scan_only":
         return {"job": job, "as_of": as_of.isoformat(), **monitor.run_scan(as_of, deps).__dict__}
     if job == "audit_verify":
-        result = deps.tables.verify_audit_full_and_keep()
-        deps.tables.control.heartbeat("audit_verify", as_of, {k: result[k] for k in ("entries", "ok", "problem_count")})
+        result = audit.verify_full(as_of, deps)
         return {"job": job, "as_of": as_of.isoformat(), **result}
     if job == "notify":
         warnings = monitor.health_warnings(as_of, deps)

@@ -70,6 +70,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.breaches import Breach
 from shared.categories import CATEGORY_INFO, SHARED_LISTS, Category
 from shared.deadlines import KIND_ZH, BreachKind
 from shared.exports import excel_safe
@@ -268,7 +269,7 @@ class BulletinInput(BaseModel):
     previous_entries: list[LedgerEntry | RecordProfile] = []  # the same for the previous period
     uploads: list[UploadStat] = []
     previous_uploads: list[UploadStat] = []
-    open_breaches: list[dict[str, Any]] = []  # breach items as the breach store keeps them
+    open_breaches: list[Breach] = []
     as_of: date
     previous_as_of: date | None = None  # default: as many days after the previous period's end as as_of is
 
@@ -415,55 +416,9 @@ def unit_figures(entries: Iterable[Countable], uploads: Iterable[UploadStat], as
     return tally.row()
 
 
-@dataclass(frozen=True, slots=True)
-class _Breach:
-    breach_id: str
-    kind: BreachKind
-    department: str
-    region_code: str
-    category: str
-    doc_no: str
-    subject_name: str
-    due: date
-    working_days_late: int
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return local_date(value)
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-_OVERDUE_VALUES = {k.value: k for k in OVERDUE_ORDER}
-
-
-def _open_overdue(items: Iterable[dict[str, Any]], scope: str, depts: dict[str, Department]) -> list[_Breach]:
-    """The open breaches of an overdue kind in scope, normalised (store items carry ISO strings and Decimals)."""
-    out: list[_Breach] = []
-    for b in items:
-        kind = _OVERDUE_VALUES.get(str(b.get("kind", "")))
-        if kind is None or str(b.get("status", "open")) != "open":
-            continue
-        department = str(b.get("department", ""))
-        region = str(b.get("region_code") or (depts[department].region_code if department in depts else ""))
-        if not in_jurisdiction(scope, region):
-            continue
-        out.append(
-            _Breach(
-                breach_id=str(b.get("breach_id", "")),
-                kind=kind,
-                department=department,
-                region_code=region,
-                category=str(b.get("category", "")),
-                doc_no=str(b.get("doc_no") or ""),
-                subject_name=str(b.get("subject_name") or ""),
-                due=_as_date(b["due"]),
-                working_days_late=int(b.get("working_days_late", 0)),
-            )
-        )
-    return out
+def _open_overdue(items: Iterable[Breach], scope: str) -> list[Breach]:
+    """The open breaches of an overdue kind in scope."""
+    return [b for b in items if b.kind in OVERDUE_ORDER and b.is_open and in_jurisdiction(scope, b.region_code)]
 
 
 @dataclass
@@ -493,7 +448,7 @@ def _aggregate(
     as_of: date,
     entries: Iterable[Countable],
     uploads: Iterable[UploadStat],
-    breaches: Iterable[_Breach],
+    breaches: Iterable[Breach],
     depts: dict[str, Department],
 ) -> _Aggregate:
     agg = _Aggregate()
@@ -627,7 +582,7 @@ def compute(inp: BulletinInput) -> Bulletin:
     prev_period = previous_period(period)
     prev_as_of = inp.previous_as_of or prev_period.end + (as_of - period.end)
 
-    breaches = _open_overdue(inp.open_breaches, scope, depts)
+    breaches = _open_overdue(inp.open_breaches, scope)
     cur = _aggregate(scope, period, as_of, inp.entries, inp.uploads, breaches, depts)
     prev = _aggregate(scope, prev_period, prev_as_of, inp.previous_entries, inp.previous_uploads, [], depts)
 

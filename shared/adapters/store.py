@@ -46,6 +46,7 @@ from shared.auditchain import (
     seal_digest,
     seal_problems,
 )
+from shared.breaches import Breach
 from shared.figures import RecordProfile
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger
@@ -961,10 +962,6 @@ def _strip_keys(item: Item) -> Item:
     return {k: v for k, v in item.items() if k not in ("pk", "sk")}
 
 
-# What every breach item must carry to be used at all; an item without them is skipped and reported.
-BREACH_KEYS = ("breach_id", "record_id", "kind", "status", "due", "region_code", "department")
-
-
 class BreachConflictError(Exception):
     """A breach changed since it was read: re-read it and re-apply the change."""
 
@@ -972,8 +969,9 @@ class BreachConflictError(Exception):
 class BreachStore:
     """Durable breach records: opened by a scan (or at upload/publication), kept after they close.
 
-    Like :class:`RecordStore`, walks over many breaches skip an item that lacks what a breach must carry and keep
-    its key in :attr:`quarantined`.
+    Speaks :class:`shared.breaches.Breach`; only this class knows the item's keys and indexes. Like
+    :class:`RecordStore`, walks over many breaches skip an item that cannot be read back as a breach (a missing or
+    mistyped field) and keep its key in :attr:`quarantined`.
 
     Every write is conditional on the item's ``version`` (incremented by each write), so two writers that read the
     same state cannot overwrite each other's change (an acknowledgement racing the scan, issue 7 item 5). A breach
@@ -984,11 +982,11 @@ class BreachStore:
         self.table = table
         self.quarantined: list[str] = []
 
-    def _readable(self, items: Iterable[Item]) -> Iterator[Item]:
+    def _readable(self, items: Iterable[Item]) -> Iterator[Breach]:
         for item in items:
-            if all(isinstance(item.get(k), str) for k in BREACH_KEYS):
-                yield item
-            else:
+            try:
+                yield self.from_item(item)
+            except ValidationError:
                 key = f"{item.get('pk')}/{item.get('sk')}"
                 logger.error("unreadable breach item skipped", extra={"key": key})
                 self.quarantined.append(key)
@@ -999,62 +997,72 @@ class BreachStore:
         return keys
 
     @staticmethod
-    def to_item(breach: Item) -> Item:
-        item = dict(breach)
-        bid = item["breach_id"]
+    def from_item(item: Item) -> Breach:
+        return Breach.model_validate(item)
+
+    @staticmethod
+    def to_item(breach: Breach) -> Item:
+        item: Item = breach.as_json()
+        bid = breach.breach_id
         item["pk"], item["sk"] = f"BR#{bid}", "CUR"
-        for key in ("gsi1pk", "gsi1sk", "gsi5pk", "gsi5sk"):
-            item.pop(key, None)
+        due = item["due"]
         # gsi1 holds what still needs attention: open breaches and recorded facts not yet announced.
-        if item["status"] == "open" or not item.get("announced"):
-            item["gsi1pk"], item["gsi1sk"] = f"OPEN#{shard_of(bid)}", f"{item['due']}#{bid}"
+        if breach.is_open or not breach.announced:
+            item["gsi1pk"], item["gsi1sk"] = f"OPEN#{shard_of(bid)}", f"{due}#{bid}"
         # gsi5: open breaches by city-level unit, for what one jurisdiction reads.
-        if item["status"] == "open":
-            item["gsi5pk"], item["gsi5sk"] = f"OPENIN#{item['city']}", f"{item['due']}#{bid}"
+        if breach.is_open:
+            item["gsi5pk"], item["gsi5sk"] = f"OPENIN#{breach.city}", f"{due}#{bid}"
         stamp = f"{item['opened_on']}#{bid}"
-        item["gsi2pk"], item["gsi2sk"] = item["department"], stamp
-        item["gsi3pk"], item["gsi3sk"] = item["city"], stamp
+        item["gsi2pk"], item["gsi2sk"] = breach.department, stamp
+        item["gsi3pk"], item["gsi3sk"] = breach.city, stamp
         item["gsi4pk"], item["gsi4sk"] = f"KIND#{item['kind']}", stamp
         return item
 
-    def get(self, breach_id: str) -> Item | None:
-        return self.table.get(f"BR#{breach_id}", "CUR")
+    def get(self, breach_id: str) -> Breach | None:
+        item = self.table.get(f"BR#{breach_id}", "CUR")
+        if not item:
+            return None
+        try:
+            return self.from_item(item)
+        except ValidationError as exc:
+            raise UnreadableItemError(f"BR#{breach_id}/CUR") from exc
 
-    def get_many(self, breach_ids: Iterable[str]) -> dict[str, Item]:
+    def get_many(self, breach_ids: Iterable[str]) -> dict[str, Breach]:
         found = self.table.batch_get((f"BR#{b}", "CUR") for b in breach_ids)
-        return {i["breach_id"]: i for i in self._readable(found.values())}
+        return {b.breach_id: b for b in self._readable(found.values())}
 
-    def put(self, breach: Item) -> Item:
-        """Write a breach read at ``breach["version"]`` (absent: new) as the next version; returns what was stored.
+    def put(self, breach: Breach) -> Breach:
+        """Write a breach read at ``breach.version`` (0: new) as the next version; returns what was stored.
 
         Raises :class:`BreachConflictError` when another writer stored a version in between.
         """
-        expected = int(breach.get("version") or 0)
-        item = self.to_item({**breach, "version": expected + 1})
+        expected = breach.version
+        stored = breach.model_copy(update={"version": expected + 1})
+        item = self.to_item(stored)
         try:
             if expected == 0:
                 self.table.put(item, condition="attribute_not_exists(version)")
             else:
                 self.table.put(item, condition="version = :v", values={":v": expected})
         except ConditionFailedError as exc:
-            raise BreachConflictError(breach["breach_id"]) from exc
-        return item
+            raise BreachConflictError(breach.breach_id) from exc
+        return stored
 
-    def put_new_many(self, breaches: Iterable[Item]) -> list[Item]:
+    def put_new_many(self, breaches: Iterable[Breach]) -> list[Breach]:
         """Store breaches nobody else can hold yet (those of records this write creates) as version 1, batched."""
-        items = [self.to_item({**b, "version": 1}) for b in breaches]
-        self.table.batch_write(items)
-        return items
+        stored = [b.model_copy(update={"version": 1}) for b in breaches]
+        self.table.batch_write([self.to_item(b) for b in stored])
+        return stored
 
-    def put_many(self, breaches: Iterable[Item]) -> tuple[list[Item], set[str]]:
-        """Conditional writes of many breaches (a few in flight); returns (stored items, ids that conflicted)."""
+    def put_many(self, breaches: Iterable[Breach]) -> tuple[list[Breach], set[str]]:
+        """Conditional writes of many breaches (a few in flight); returns (stored breaches, ids that conflicted)."""
         todo = list(breaches)
 
-        def put(breach: Item) -> Item | str:
+        def put(breach: Breach) -> Breach | str:
             try:
                 return self.put(breach)
             except BreachConflictError:
-                return str(breach["breach_id"])
+                return breach.breach_id
 
         if len(todo) <= 1:
             results = [put(b) for b in todo]
@@ -1063,12 +1071,12 @@ class BreachStore:
                 results = list(pool.map(put, todo))
         return [r for r in results if not isinstance(r, str)], {r for r in results if isinstance(r, str)}
 
-    def active(self) -> Iterator[Item]:
+    def active(self) -> Iterator[Breach]:
         """Open breaches and unannounced ones (sparse index: reads grow with those only, never the whole table)."""
         for shard in range(SHARDS):
             yield from self._readable(self.table.query("gsi1pk = :p", {":p": f"OPEN#{shard}"}, index="gsi1"))
 
-    def open_in(self, city: str) -> Iterator[Item]:
+    def open_in(self, city: str) -> Iterator[Breach]:
         """Open breaches of one city-level unit (``city_of`` its region), through its own index partition."""
         yield from self._readable(self.table.query("gsi5pk = :p", {":p": f"OPENIN#{city}"}, index="gsi5"))
 
@@ -1080,7 +1088,7 @@ class BreachStore:
         kinds: Iterable[str] = (),
         start: date | None = None,
         end: date | None = None,
-    ) -> Iterator[Item]:
+    ) -> Iterator[Breach]:
         """Breaches opened in [start, end] through the most selective index available."""
         lo = start.isoformat() if start else "0000"
         hi = (end.isoformat() if end else "9999") + "~"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -12,11 +11,12 @@ from typing import Any
 
 from shared.adapters.store import AuditLog, BreachConflictError
 from shared.auditchain import GENESIS
+from shared.breaches import Breach
 from shared.deadlines import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.ledger import LedgerEntry
 from shared.regions import city_of
 from shared.services.deps import Deps
-from shared.timeutil import iso_utc, local_date, utc_now
+from shared.timeutil import local_date, utc_now
 
 
 def obligation_of(entry: LedgerEntry) -> Obligation:
@@ -40,16 +40,16 @@ def obligation_of(entry: LedgerEntry) -> Obligation:
 
 @dataclass
 class BreachChanges:
-    opened: list[dict[str, Any]] = field(default_factory=list)
-    closed: list[dict[str, Any]] = field(default_factory=list)
-    updated: list[dict[str, Any]] = field(default_factory=list)
+    opened: list[Breach] = field(default_factory=list)
+    closed: list[Breach] = field(default_factory=list)
+    updated: list[Breach] = field(default_factory=list)
 
 
 def _state(f: Finding, calendar_version: str) -> dict[str, Any]:
     """The fields of a breach that follow its latest finding (the rest is fixed when it opens)."""
     return {
-        "due": f.due.isoformat(),
-        "actual": f.actual.isoformat() if f.actual else None,
+        "due": f.due,
+        "actual": f.actual,
         "working_days_late": f.working_days_late,
         "status": "open" if f.is_open else "closed",
         "provisional": f.provisional,
@@ -57,40 +57,36 @@ def _state(f: Finding, calendar_version: str) -> dict[str, Any]:
     }
 
 
-def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: str) -> dict[str, Any]:
-    now = iso_utc(utc_now())
-    return {
-        "breach_id": f.breach_id,
-        "kind": f.kind.value,
-        "record_id": f.record_id,
-        "department": f.department,
-        "region_code": f.region_code,
-        "city": city_of(f.region_code),
-        "category": f.category,
-        "doc_no": entry.doc_no,
-        "subject_name": entry.attributed_name or entry.subject_name,
+def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: str) -> Breach:
+    now = utc_now()
+    return Breach(
+        breach_id=f.breach_id,
+        kind=f.kind,
+        record_id=f.record_id,
+        department=f.department,
+        region_code=f.region_code,
+        city=city_of(f.region_code),
+        category=f.category,
+        doc_no=entry.doc_no,
+        subject_name=entry.attributed_name or entry.subject_name,
         **_state(f, calendar_version),
-        "opened_at": now,
-        "opened_on": as_of.isoformat(),
-        "closed_at": None if f.is_open else now,
-        "base_level": base_level(f.region_code).value,
-        "announced": [],
-        "acks": {},
-        "audit_seq": 0,
-        "audit_head": GENESIS,
-    }
+        opened_at=now,
+        opened_on=as_of,
+        closed_at=None if f.is_open else now,
+        base_level=base_level(f.region_code),
+    )
 
 
 @dataclass
 class BreachEdit:
     """A change to one breach: its new state and, unless it is only the age moving on, an audit event."""
 
-    breach: dict[str, Any]
+    breach: Breach
     event: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-Change = Callable[[dict[str, Any] | None], BreachEdit | None]
+Change = Callable[[Breach | None], BreachEdit | None]
 ATTEMPTS = 12
 
 
@@ -98,7 +94,7 @@ class BreachBusyError(Exception):
     """A breach kept changing under a writer, or its stream holds an entry no breach state records."""
 
 
-def change_breach(breach_id: str, change: Change, deps: Deps, *, actor: str, at: datetime) -> dict[str, Any] | None:
+def change_breach(breach_id: str, change: Change, deps: Deps, *, actor: str, at: datetime) -> Breach | None:
     """Read a breach, apply ``change`` to it, audit and store the result; on a conflict re-read and re-apply.
 
     ``change`` gets the current breach (None if there is none) and returns the edit, or None when there is
@@ -107,7 +103,7 @@ def change_breach(breach_id: str, change: Change, deps: Deps, *, actor: str, at:
     """
     for attempt in range(ATTEMPTS):
         current = deps.tables.breaches.get(breach_id)
-        edit = change(copy.deepcopy(current) if current is not None else None)
+        edit = change(current.model_copy(deep=True) if current is not None else None)
         if edit is None:
             return current
         if edit.event is not None:
@@ -124,7 +120,7 @@ def change_breach(breach_id: str, change: Change, deps: Deps, *, actor: str, at:
 
 def change_breaches(
     edits: dict[str, BreachEdit], retry: Callable[[str], Change], deps: Deps, *, actor: str, at: datetime
-) -> dict[str, dict[str, Any] | None]:
+) -> dict[str, Breach | None]:
     """Apply prepared edits in bulk; those that raced another writer are re-read and re-applied one by one.
 
     Returns the stored state of every breach (None where the re-applied change found nothing to do).
@@ -132,7 +128,7 @@ def change_breaches(
     audits = [_audit(e.breach, e.event, actor, e.detail, at=at) for e in edits.values() if e.event is not None]
     lost = deps.tables.audit.append_many(audits, tolerate_races=True) if audits else set()
     stored, conflicts = deps.tables.breaches.put_many(e.breach for bid, e in edits.items() if f"BR#{bid}" not in lost)
-    result: dict[str, dict[str, Any] | None] = {s["breach_id"]: s for s in stored}
+    result: dict[str, Breach | None] = {s.breach_id: s for s in stored}
     for bid in edits:
         if bid in conflicts or f"BR#{bid}" in lost:
             result[bid] = change_breach(bid, retry(bid), deps, actor=actor, at=at)
@@ -144,7 +140,7 @@ def _pause(attempt: int) -> None:
 
 
 def _apply_finding(
-    old: dict[str, Any] | None, f: Finding, entry: LedgerEntry | None, as_of: date, version: str
+    old: Breach | None, f: Finding, entry: LedgerEntry | None, as_of: date, version: str
 ) -> tuple[BreachEdit, str] | None:
     """The edit a finding makes to a breach and which change it is (opened, closed, updated, or '' for age)."""
     detail = {"finding": f.model_dump(mode="json"), "as_of": as_of.isoformat()}
@@ -154,13 +150,13 @@ def _apply_finding(
         breach = _new_breach(f, entry, as_of, version)
         return BreachEdit(breach, "breach_opened" if f.is_open else "breach_recorded", detail), "opened"
     update = _state(f, version)
-    if all(old.get(k) == v for k, v in update.items()):
+    if all(getattr(old, k) == v for k, v in update.items()):
         return None
-    breach = {**old, **update}
-    if old.get("status") == "open" and not f.is_open:
-        breach["closed_at"] = iso_utc(utc_now())
+    breach = old.model_copy(update=update)
+    if old.is_open and not f.is_open:
+        breach.closed_at = utc_now()
         return BreachEdit(breach, "breach_closed", detail), "closed"
-    if old.get("due") != update["due"] or old.get("calendar_version") != version:
+    if old.due != f.due or old.calendar_version != version:
         return BreachEdit(breach, "breach_recomputed", detail), "updated"
     # Only the age moved on: no audit entry for a breach growing one day older.
     return BreachEdit(breach), ""
@@ -173,7 +169,7 @@ def apply_findings(
     *,
     as_of: date,
     actor: str,
-    existing: dict[str, dict[str, Any]] | None = None,
+    existing: dict[str, Breach] | None = None,
 ) -> BreachChanges:
     """Create or update breach records for findings; idempotent for the same inputs, safe against racing writers."""
     by_breach = {f.breach_id: f for f in findings}
@@ -191,7 +187,7 @@ def apply_findings(
     def retry(bid: str) -> Change:
         f = by_breach[bid]
 
-        def change(old: dict[str, Any] | None) -> BreachEdit | None:
+        def change(old: Breach | None) -> BreachEdit | None:
             applied = _apply_finding(old, f, entries.get(f.record_id), as_of, version)
             kinds.pop(bid, None)
             if applied is None:
@@ -210,14 +206,12 @@ def apply_findings(
 
 
 def _audit(
-    breach: dict[str, Any], event: str, actor: str, detail: dict[str, Any], *, at: datetime | None = None
+    breach: Breach, event: str, actor: str, detail: dict[str, Any], *, at: datetime | None = None
 ) -> dict[str, Any]:
     """Prepare the next audit entry of a breach's stream and move the breach's head to it."""
-    seq = int(breach.get("audit_seq", 0)) + 1
-    item = AuditLog.make_item(
-        f"BR#{breach['breach_id']}", seq, breach.get("audit_head") or GENESIS, event, actor, detail, at
-    )
-    breach["audit_seq"], breach["audit_head"] = seq, item["hash"]
+    seq = breach.audit_seq + 1
+    item = AuditLog.make_item(f"BR#{breach.breach_id}", seq, breach.audit_head or GENESIS, event, actor, detail, at)
+    breach.audit_seq, breach.audit_head = seq, item["hash"]
     return item
 
 
@@ -229,34 +223,34 @@ def applies(f: Finding, entry: LedgerEntry) -> bool:
     return entry.publication_required or f.kind not in PUBLICATION_KINDS
 
 
-def resolved_finding(breach: dict[str, Any], entry: LedgerEntry) -> Finding:
+def resolved_finding(breach: Breach, entry: LedgerEntry) -> Finding:
     """A closing finding for an open breach whose condition no longer holds for its record."""
-    done = entry.collected_at if breach["kind"] == BreachKind.COLLECTION_OVERDUE.value else entry.published_at
+    done = entry.collected_at if breach.kind is BreachKind.COLLECTION_OVERDUE else entry.published_at
     return Finding(
-        breach_id=breach["breach_id"],
-        kind=BreachKind(breach["kind"]),
-        record_id=breach["record_id"],
-        department=breach["department"],
-        region_code=breach["region_code"],
-        category=breach["category"],
-        due=date.fromisoformat(breach["due"]),
+        breach_id=breach.breach_id,
+        kind=breach.kind,
+        record_id=breach.record_id,
+        department=breach.department,
+        region_code=breach.region_code,
+        category=breach.category,
+        due=breach.due,
         actual=local_date(done) if done else None,
-        working_days_late=int(breach["working_days_late"]),
+        working_days_late=breach.working_days_late,
         is_open=False,
-        provisional=bool(breach.get("provisional")),
+        provisional=breach.provisional,
     )
 
 
 def open_for_new_records(
     entries: list[LedgerEntry], deps: Deps, *, as_of: date, actor: str, at: datetime, block: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Breach], list[dict[str, Any]]]:
     """The breaches that records being created open, with their first audit entries (to go in ``block``).
 
     Nobody else can hold these breaches yet: their records do not exist until this write stores them. Returns
     (breaches, audit entries); the caller writes the entries, then the breaches, then the records.
     """
     by_id = {e.record_id: e for e in entries}
-    breaches: list[dict[str, Any]] = []
+    breaches: list[Breach] = []
     audits: list[dict[str, Any]] = []
     for f in _findings_of(entries, as_of, deps):
         applied = _apply_finding(None, f, by_id[f.record_id], as_of, deps.calendar.version)
@@ -265,7 +259,8 @@ def open_for_new_records(
             continue
         edit = applied[0]
         audits.append(_audit(edit.breach, event, actor, edit.detail, at=at))
-        breaches.append({**edit.breach, "audit_block": block})
+        edit.breach.audit_block = block
+        breaches.append(edit.breach)
     return breaches, audits
 
 
@@ -294,6 +289,6 @@ def reconcile(
         f"{k.value}:{rid}" for rid in by_id if rid not in new_records for k in BreachKind
     )
     for bid, breach in existing.items():
-        if breach["status"] == "open" and bid not in found:
-            findings.append(resolved_finding(breach, by_id[breach["record_id"]]))
+        if breach.is_open and bid not in found:
+            findings.append(resolved_finding(breach, by_id[breach.record_id]))
     return apply_findings(findings, by_id, deps, as_of=as_of, actor=actor, existing=existing)

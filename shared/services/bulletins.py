@@ -73,7 +73,7 @@ def make_bulletin(scope: str, period: Period, as_of: date, deps: Deps) -> Bullet
     before = previous_period(period)
     # The province reads every open breach; a city or county only its city-level unit's (an index partition).
     found = deps.tables.breaches.active() if scope == PROVINCE else deps.tables.breaches.open_in(city_of(scope))
-    open_breaches = [b for b in found if b["status"] == "open" and in_jurisdiction(scope, b["region_code"])]
+    open_breaches = [b for b in found if b.is_open and in_jurisdiction(scope, b.region_code)]
     bulletin = compute(
         BulletinInput(
             scope=scope,

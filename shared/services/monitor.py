@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared.breaches import Ack, Breach
 from shared.deadlines import (
     OVERDUE_KINDS,
     BreachKind,
@@ -40,7 +41,6 @@ from shared.timeutil import iso_utc, local_date, utc_now
 from shared.workdays import CalendarOverride
 
 LEASE_SECONDS = 300
-OVERDUE_VALUES = frozenset(k.value for k in OVERDUE_KINDS)
 
 
 @dataclass
@@ -77,9 +77,9 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
     records = deps.tables.records
     entries: dict[str, LedgerEntry] = {e.record_id: e for e in records.open_collection(horizon)}
     entries.update((e.record_id, e) for e in records.open_publication(horizon))
-    active = {b["breach_id"]: b for b in deps.tables.breaches.active()}
-    open_breaches = {bid: b for bid, b in active.items() if b["status"] == "open"}
-    missing = {b["record_id"] for b in open_breaches.values()} - entries.keys()
+    active = {b.breach_id: b for b in deps.tables.breaches.active()}
+    open_breaches = {bid: b for bid, b in active.items() if b.is_open}
+    missing = {b.record_id for b in open_breaches.values()} - entries.keys()
     entries.update(records.get_many(missing))
 
     findings: list[Finding] = []
@@ -90,7 +90,7 @@ def run_scan(as_of: date, deps: Deps) -> ScanReport:
     for bid, breach in open_breaches.items():
         if bid in found:
             continue
-        current = entries.get(breach["record_id"])
+        current = entries.get(breach.record_id)
         if current is not None:
             findings.append(resolved_finding(breach, current))
     known = dict(active)
@@ -153,19 +153,19 @@ class NoticeReport:
     subjects: list[str] = field(default_factory=list)
 
 
-def _item(b: dict[str, Any], names: dict[str, str]) -> DigestItem:
+def _item(b: Breach, names: dict[str, str]) -> DigestItem:
     return DigestItem(
-        breach_id=b["breach_id"],
-        kind=BreachKind(b["kind"]),
-        record_id=b["record_id"],
-        department=b["department"],
-        department_name=names.get(b["department"], b["department"]),
-        category=b["category"],
-        doc_no=b.get("doc_no", ""),
-        subject_name=b.get("subject_name", ""),
-        due=date.fromisoformat(b["due"]),
-        working_days_late=int(b["working_days_late"]),
-        opened_on=date.fromisoformat(b["opened_on"]),
+        breach_id=b.breach_id,
+        kind=b.kind,
+        record_id=b.record_id,
+        department=b.department,
+        department_name=names.get(b.department, b.department),
+        category=b.category,
+        doc_no=b.doc_no,
+        subject_name=b.subject_name,
+        due=b.due,
+        working_days_late=b.working_days_late,
+        opened_on=b.opened_on,
     )
 
 
@@ -173,29 +173,25 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
     """One digest per jurisdiction and level with something new; never the same breach twice at a level."""
     cal = deps.calendar
     names = {code: d.name for code, d in deps.tables.registry.departments().items()}
-    groups: dict[tuple[str, Level], dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"new": [], "open": [], "risk": []}
-    )
-    silent: list[dict[str, Any]] = []
+    groups: dict[tuple[str, Level], dict[str, list[Breach]]] = defaultdict(lambda: {"new": [], "open": [], "risk": []})
+    silent: list[Breach] = []
     for b in deps.tables.breaches.active():
-        if date.fromisoformat(b["opened_on"]) > as_of:
+        if b.opened_on > as_of:
             continue
-        base = base_level(b["region_code"])
-        if b["status"] == "open" and b["kind"] != BreachKind.AT_RISK.value:
-            level = escalation_level(
-                base, date.fromisoformat(b["opened_on"]), as_of, cal, deps.settings.escalation_days
-            )
+        base = base_level(b.region_code)
+        if b.is_open and b.kind is not BreachKind.AT_RISK:
+            level = escalation_level(base, b.opened_on, as_of, cal, deps.settings.escalation_days)
         else:
             level = base
-        if level.value in b.get("acks", {}):
+        if level in b.acks:
             continue  # acknowledged at this level: quiet until it escalates
-        if b["status"] == "closed" and b["kind"] in OVERDUE_VALUES and not b.get("announced"):
+        if not b.is_open and b.kind in OVERDUE_KINDS and not b.announced:
             silent.append(b)  # overdue and already resolved before anyone was told: its *_late fact says it all
             continue
-        bucket = groups[(jurisdiction_for(b["region_code"], level), level)]
-        if level.value not in b.get("announced", []):
-            bucket["risk" if b["kind"] == BreachKind.AT_RISK.value else "new"].append(b)
-        elif b["status"] == "open" and b["kind"] != BreachKind.AT_RISK.value:
+        bucket = groups[(jurisdiction_for(b.region_code, level), level)]
+        if level not in b.announced:
+            bucket["risk" if b.kind is BreachKind.AT_RISK else "new"].append(b)
+        elif b.is_open and b.kind is not BreachKind.AT_RISK:
             bucket["open"].append(b)
     report = NoticeReport()
     province_extra = list(warnings or [])
@@ -228,7 +224,7 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
         _deliver_ops_notice(as_of, province_extra, deps)
     # Silent ones leave the index of things needing attention, marked as announced at their base level.
     change_breaches(
-        {b["breach_id"]: BreachEdit(_announced(b, base_level(b["region_code"]))) for b in silent},
+        {b.breach_id: BreachEdit(_announced(b, base_level(b.region_code))) for b in silent},
         lambda bid: _silence,
         deps,
         actor="notify",
@@ -239,15 +235,15 @@ def send_notices(as_of: date, deps: Deps, *, warnings: list[str] | None = None) 
     return report
 
 
-def _announced(breach: dict[str, Any], level: Level) -> dict[str, Any]:
-    return {**breach, "announced": sorted(set(breach.get("announced", [])) | {level.value})}
+def _announced(breach: Breach, level: Level) -> Breach:
+    return breach.model_copy(update={"announced": sorted(set(breach.announced) | {level})})
 
 
-def _silence(breach: dict[str, Any] | None) -> BreachEdit | None:
+def _silence(breach: Breach | None) -> BreachEdit | None:
     """Re-applied to a silent breach that changed meanwhile: still closed and never announced?"""
-    if breach is None or breach["status"] != "closed" or breach.get("announced"):
+    if breach is None or breach.is_open or breach.announced:
         return None
-    return BreachEdit(_announced(breach, base_level(breach["region_code"])))
+    return BreachEdit(_announced(breach, base_level(breach.region_code)))
 
 
 def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
@@ -255,7 +251,7 @@ def _with_warnings(digest: Digest, warnings: list[str]) -> Digest:
     return digest.model_copy(update={"body": body})
 
 
-def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level: Level) -> bool:
+def _deliver(digest: Digest, announced: list[Breach], deps: Deps, level: Level) -> bool:
     control = deps.tables.control
     if not control.claim_digest(digest.jurisdiction, level.value, digest.as_of, LEASE_SECONDS):
         return False
@@ -263,13 +259,13 @@ def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level:
     pk, sk = control.digest_key(digest.jurisdiction, level.value, digest.as_of)
     detail = {"digest": f"{pk}/{sk}", "level": level.value}
 
-    def announce(breach: dict[str, Any] | None) -> BreachEdit | None:
-        if breach is None or level.value in breach.get("announced", []):
+    def announce(breach: Breach | None) -> BreachEdit | None:
+        if breach is None or level in breach.announced:
             return None
         return BreachEdit(_announced(breach, level), "notified", detail)
 
     change_breaches(
-        {b["breach_id"]: BreachEdit(_announced(b, level), "notified", detail) for b in announced},
+        {b.breach_id: BreachEdit(_announced(b, level), "notified", detail) for b in announced},
         lambda bid: announce,
         deps,
         actor="notify",
@@ -283,7 +279,7 @@ def _deliver(digest: Digest, announced: list[dict[str, Any]], deps: Deps, level:
             "subject": digest.subject,
             "body": digest.body,
             "attributes": digest.attributes,
-            "breach_ids": [b["breach_id"] for b in announced],
+            "breach_ids": [b.breach_id for b in announced],
             "message_id": message_id,
             "sent_at": iso_utc(utc_now()),
         },
@@ -304,20 +300,18 @@ class AckError(Exception):
     """An acknowledgement that cannot be recorded (message in Chinese)."""
 
 
-def acknowledge(breach_id: str, note: str, actor: str, as_of: date, deps: Deps) -> dict[str, Any]:
+def acknowledge(breach_id: str, note: str, actor: str, as_of: date, deps: Deps) -> Breach:
     """Acknowledge a breach at its current level: no repeats until it escalates. Safe against racing jobs."""
     at = utc_now()
 
-    def ack(breach: dict[str, Any] | None) -> BreachEdit | None:
+    def ack(breach: Breach | None) -> BreachEdit | None:
         if breach is None:
             raise AckError(f"违规记录 {breach_id} 不存在")
-        base = base_level(breach["region_code"])
-        level = escalation_level(
-            base, date.fromisoformat(breach["opened_on"]), as_of, deps.calendar, deps.settings.escalation_days
-        )
-        if level.value in breach.get("acks", {}):
+        base = base_level(breach.region_code)
+        level = escalation_level(base, breach.opened_on, as_of, deps.calendar, deps.settings.escalation_days)
+        if level in breach.acks:
             return None
-        breach["acks"] = {**breach.get("acks", {}), level.value: {"note": note, "by": actor, "at": iso_utc(at)}}
+        breach.acks = {**breach.acks, level: Ack(note=note, by=actor, at=at)}
         return BreachEdit(breach, "acknowledged", {"level": level.value, "note": note})
 
     try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from shared.adapters.dynamo import ConditionFailedError
 from shared.adapters.store import AuditLog
 from shared.auditchain import GENESIS
 from shared.categories import CATEGORY_INFO
+from shared.deadlines import BreachKind
 from shared.ledger import Attribution, LedgerEntry
 from shared.observability import logger, metrics
 from shared.services import sharing
@@ -101,6 +102,13 @@ def mark_published(
     return done, changes
 
 
+def run_scheduled(as_of: date, deps: Deps) -> PublishReport:
+    """The hourly publication job: a run, then its heartbeat (the scan warns when it stops beating)."""
+    report = run_publication(deps)
+    deps.tables.control.heartbeat("publish", as_of, {"published": report.published})
+    return report
+
+
 def run_publication(deps: Deps, *, now: datetime | None = None) -> PublishReport:
     """Publish every attributed record whose current version is unpublished (hourly, and on demand)."""
     instant = now or utc_now()
@@ -129,7 +137,7 @@ def _publish_batch(batch: list[LedgerEntry], instant: datetime, deps: Deps, repo
             report.published += 1
         else:
             report.updates += 1
-    report.late += sum(1 for b in changes.opened if b["kind"] == "publication_late")
+    report.late += sum(1 for b in changes.opened if b.kind is BreachKind.PUBLICATION_LATE)
     del done
 
 

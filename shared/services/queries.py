@@ -15,6 +15,7 @@ from pydantic import BaseModel, field_validator
 
 from shared.auditchain import ENTRY_FIELDS
 from shared.auth import Principal
+from shared.breaches import Breach
 from shared.bulletins import UploadStat, unit_figures
 from shared.categories import COLLECT_DAYS, PUBLISH_DAYS
 from shared.deadlines import LEVEL_ORDER, LEVEL_ZH, BreachKind, Level
@@ -23,9 +24,10 @@ from shared.exports import excel_safe
 from shared.ledger import LedgerEntry
 from shared.notices import SEVERITY_ZH
 from shared.regions import city_of, in_jurisdiction, region_level, region_name
+from shared.registry import Department
 from shared.services.deps import Deps
 from shared.services.intake import receipt_key_of
-from shared.timeutil import local_date, parse_iso_utc, utc_now
+from shared.timeutil import local_date, utc_now
 
 BREACH_COLUMNS = (
     "breach_id",
@@ -95,6 +97,21 @@ def parse_filter(params: dict[str, str]) -> BreachFilter:
         raise QueryError(str(exc)) from exc
 
 
+def breach(breach_id: str, deps: Deps) -> Breach | None:
+    """One breach, or None."""
+    return deps.tables.breaches.get(breach_id)
+
+
+def record(record_id: str, deps: Deps) -> LedgerEntry | None:
+    """A record's current state, or None."""
+    return deps.tables.records.get(record_id)
+
+
+def department(code: str, deps: Deps) -> Department | None:
+    """A registered department, or None."""
+    return deps.tables.registry.department(code)
+
+
 def list_breaches(f: BreachFilter, deps: Deps) -> list[dict[str, Any]]:
     """Breaches matching a filter, newest first; uses an index for department, region or kind."""
     kinds = f.kind.split(",") if f.kind else [k.value for k in BreachKind]
@@ -110,11 +127,11 @@ def list_breaches(f: BreachFilter, deps: Deps) -> list[dict[str, Any]]:
     items = deps.tables.breaches.listing(department=f.department, city=city, kinds=kinds, start=f.start, end=end)
     out = []
     for b in items:
-        if b["kind"] not in kinds:
+        if b.kind not in kinds:
             continue
-        if f.region and not in_jurisdiction(f.region, b["region_code"]):
+        if f.region and not in_jurisdiction(f.region, b.region_code):
             continue
-        if f.category and b["category"] != f.category:
+        if f.category and b.category != f.category:
             continue
         status = _status_as_of(b, f.as_of)
         if f.status and status != f.status:
@@ -124,18 +141,19 @@ def list_breaches(f: BreachFilter, deps: Deps) -> list[dict[str, Any]]:
     return out
 
 
-def _status_as_of(b: dict[str, Any], as_of: date | None) -> str:
-    status = str(b["status"])
-    if as_of is None or status == "open" or not b.get("closed_at"):
-        return status
-    closed_on = local_date(parse_iso_utc(b["closed_at"]))
-    return "open" if closed_on > as_of and b["kind"] != "at_risk" else status
+def _status_as_of(b: Breach, as_of: date | None) -> str:
+    closed_on = b.closed_on()
+    if as_of is None or b.is_open or closed_on is None:
+        return b.status
+    return "open" if closed_on > as_of and b.kind is not BreachKind.AT_RISK else b.status
 
 
-def _public_breach(b: dict[str, Any], status: str) -> dict[str, Any]:
-    out = {k: b.get(k) for k in BREACH_COLUMNS}
-    out["status"] = status
-    out["acknowledged"] = sorted(b.get("acks", {}).keys())
+def _public_breach(b: Breach, status: str | None = None) -> dict[str, Any]:
+    """A breach as auditors and the console see it (its audit bookkeeping left out)."""
+    data = b.model_dump(mode="json", include=set(BREACH_COLUMNS))
+    out = {k: data.get(k) for k in BREACH_COLUMNS}
+    out["status"] = status or b.status
+    out["acknowledged"] = sorted(level.value for level in b.acks)
     return out
 
 
@@ -196,13 +214,13 @@ def record_timeline(record_id: str, deps: Deps) -> dict[str, Any] | None:
     breaches = deps.tables.breaches.get_many(f"{k.value}:{record_id}" for k in BreachKind)
     trail = deps.tables.audit.stream(f"REC#{record_id}", entry.audit_block)
     for b in breaches.values():
-        trail += deps.tables.audit.stream(f"BR#{b['breach_id']}", b.get("audit_block"))
+        trail += deps.tables.audit.stream(f"BR#{b.breach_id}", b.audit_block)
     trail.sort(key=lambda i: (i["at"], i["pk"], i["seq"]))
     return {
         "record": entry.model_dump(mode="json"),
         "due_dates": due_date_explanations(entry, deps),
         "versions": [v.model_dump(mode="json") for v in deps.tables.records.versions(record_id)],
-        "breaches": [_public_breach(b, b["status"]) for b in breaches.values()],
+        "breaches": [_public_breach(b) for b in breaches.values()],
         "feedback": [
             {
                 k: f.get(k)
@@ -221,11 +239,9 @@ def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
         return None
     breaches = deps.tables.breaches.get_many(f"{k.value}:{record_id}" for k in BreachKind)
     streams = {f"REC#{record_id}": (entry.audit_seq, entry.audit_head)}
-    streams.update(
-        (f"BR#{bid}", (int(b.get("audit_seq", 0)), str(b.get("audit_head", "")))) for bid, b in breaches.items()
-    )
+    streams.update((f"BR#{bid}", (b.audit_seq, b.audit_head)) for bid, b in breaches.items())
     blocks = {f"REC#{record_id}": entry.audit_block}
-    blocks.update((f"BR#{bid}", b.get("audit_block")) for bid, b in breaches.items())
+    blocks.update((f"BR#{bid}", b.audit_block) for bid, b in breaches.items())
     audit = [e for stream in sorted(streams) for e in deps.tables.audit.stream(stream, blocks.get(stream))]
     audit = [{k: e[k] for k in (*ENTRY_FIELDS, "hash")} for e in audit]
     notices = [
@@ -249,7 +265,7 @@ def evidence_bundle(record_id: str, deps: Deps) -> bytes | None:
             "size": stored.size if stored else None,
             "published_source": entry.published_source,
         },
-        breaches=[_public_breach(b, b["status"]) for b in breaches.values()],
+        breaches=[_public_breach(b) for b in breaches.values()],
         notices=notices,
         due_dates=due_date_explanations(entry, deps),
         audit=audit,

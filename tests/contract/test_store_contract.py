@@ -15,9 +15,18 @@ from typing import Any
 import pytest
 
 from shared.adapters.dynamo import ConditionFailedError
-from shared.adapters.store import AuditConflictError, AuditLog, BreachConflictError, Tables
+from shared.adapters.store import (
+    AuditConflictError,
+    AuditLog,
+    BreachConflictError,
+    BreachStore,
+    Tables,
+    UnreadableItemError,
+)
 from shared.auditchain import GENESIS
+from shared.breaches import Breach
 from shared.categories import Category
+from shared.deadlines import Level
 from shared.ledger import LedgerEntry
 from shared.registry import Department, Subject
 from shared.sharing import Subscription
@@ -106,47 +115,74 @@ def test_an_unreadable_record_is_skipped_and_reported(tables: Tables) -> None:
     assert tables.records.take_quarantined() == [f"REC#{bad}/CUR"]
 
 
-def _breach(bid: str, **changes: Any) -> dict[str, Any]:
+def _breach(bid: str, **changes: Any) -> Breach:
     breach = {
         "breach_id": bid,
         "record_id": "r" + bid,
         "kind": "collection_overdue",
         "status": "open",
+        "category": "penalty",
         "due": "2024-10-11",
         "region_code": "350102",
-        "city": "350100",
         "department": "D" + bid,
+        "opened_at": "2024-10-14T01:00:00.000000Z",
         "opened_on": "2024-10-14",
+        "base_level": "county",
     }
-    return {**breach, **changes}
+    return Breach.model_validate({**breach, **changes})
+
+
+def test_a_breach_reads_back_as_written(tables: Tables) -> None:
+    bid = _id()
+    written = _breach(bid, acks={"county": {"note": "已督办", "by": "supervisor:fz", "at": "2024-10-15T02:00:00Z"}})
+    stored = tables.breaches.put(written)
+    assert stored == written.model_copy(update={"version": 1})
+    assert tables.breaches.get(bid) == stored
+    assert stored.city == "350100"  # derived from its region when not given
+    assert tables.breaches.get("collection_overdue:nothing") is None
 
 
 def test_breach_writes_are_versioned(tables: Tables) -> None:
     bid = _id()
     stored = tables.breaches.put(_breach(bid))
-    assert stored["version"] == 1
+    assert stored.version == 1
     with pytest.raises(BreachConflictError):
         tables.breaches.put(_breach(bid))  # written by someone who read no breach: a conflict
-    tables.breaches.put({**stored, "status": "closed", "announced": ["x"]})
+    tables.breaches.put(stored.model_copy(update={"status": "closed", "announced": ["county"]}))
     with pytest.raises(BreachConflictError):
         tables.breaches.put(stored)  # read at version 1, stored meanwhile as 2
-    assert tables.breaches.get(bid)["version"] == 2
+    again = tables.breaches.get(bid)
+    assert again is not None and again.version == 2 and again.announced == [Level.COUNTY]
+
+
+def test_an_unreadable_breach_item_is_skipped_and_reported(tables: Tables) -> None:
+    good, bad = _id(), _id()
+    tables.breaches.put(_breach(good))
+    item = BreachStore.to_item(_breach(bad))
+    tables.breaches.table.put({**item, "due": "not a date"})  # written by hand, as a broken migration would
+    assert good in {b.breach_id for b in tables.breaches.active()}
+    assert bad not in {b.breach_id for b in tables.breaches.active()}
+    assert f"BR#{bad}/CUR" in tables.breaches.take_quarantined()
+    with pytest.raises(UnreadableItemError):
+        tables.breaches.get(bad)
 
 
 def test_breach_indexes_list_open_ones_and_ranges(tables: Tables) -> None:
     a, b, c = _id(), _id(), _id()
-    tables.breaches.put_new_many([_breach(a), _breach(b, status="closed", announced=["r"])])
+    tables.breaches.put_new_many([_breach(a), _breach(b, status="closed", announced=["county"])])
     tables.breaches.put(_breach(c, department="D" + a, opened_on="2024-11-20"))
-    active = {x["breach_id"] for x in tables.breaches.active()}
+    active = {x.breach_id for x in tables.breaches.active()}
     assert a in active and c in active and b not in active
-    in_city = {x["breach_id"] for x in tables.breaches.open_in("350100")}
+    in_city = {x.breach_id for x in tables.breaches.open_in("350100")}
     assert {a, c} <= in_city and b not in in_city
-    tables.breaches.put({**tables.breaches.get(a), "status": "closed", "announced": ["x"]})
-    assert a not in {x["breach_id"] for x in tables.breaches.open_in("350100")}
-    assert not any(x["breach_id"] == c for x in tables.breaches.open_in("350200"))
-    october = {x["breach_id"] for x in tables.breaches.listing(department="D" + a, end=date(2024, 10, 31))}
+    read = tables.breaches.get(a)
+    assert read is not None
+    tables.breaches.put(read.model_copy(update={"status": "closed", "announced": ["county"]}))
+    assert a not in {x.breach_id for x in tables.breaches.open_in("350100")}
+    assert not any(x.breach_id == c for x in tables.breaches.open_in("350200"))
+    october = {x.breach_id for x in tables.breaches.listing(department="D" + a, end=date(2024, 10, 31))}
     assert october == {a}
-    by_kind = {x["breach_id"] for x in tables.breaches.listing(kinds=["collection_overdue"], start=date(2024, 11, 1))}
+    by_kind = {x.breach_id for x in tables.breaches.listing(kinds=["collection_overdue"], start=date(2024, 11, 1))}
     assert c in by_kind and a not in by_kind
 
 

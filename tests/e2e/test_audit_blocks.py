@@ -43,7 +43,7 @@ def test_a_late_upload_writes_one_block_per_batch_and_verifies(env: Any) -> None
     (first,) = env.deps.tables.trail(f"REC#{rid}")
     assert first["hash"] == entry.audit_head and first["event"] == "collected"
     breach = env.deps.tables.breaches.get(f"collection_late:{rid}")
-    assert breach["version"] == 1 and breach["audit_block"] == entry.audit_block
+    assert breach is not None and breach.version == 1 and breach.audit_block == entry.audit_block
     assert [e["event"] for e in env.deps.tables.trail(f"BR#collection_late:{rid}")] == ["breach_recorded"]
 
 

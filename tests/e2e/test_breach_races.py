@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from shared.breaches import Ack, Breach
+from shared.deadlines import Level
 from shared.ledger import record_id
 from shared.services import monitor
 from shared.services.breach_lifecycle import BreachEdit, change_breach
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.e2e
 ON_TIME = "2024-10-12T15:30:00Z"
 FIRST_SCAN = date(2024, 10, 31)  # the 20-working-day publication clock of 2024-09-27 has run out
 BREACHES = 12
+CITY_ACK = Ack(note="x", by="t", at=datetime(2024, 10, 31, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -42,11 +45,12 @@ def _open_breaches(env: Any, count: int) -> list[str]:
     ]
 
 
-def _assert_head_matches_stream(env: Any, breach: dict[str, Any]) -> None:
-    stream = env.deps.tables.audit.stream(f"BR#{breach['breach_id']}")
+def _assert_head_matches_stream(env: Any, breach: Breach | None) -> None:
+    assert breach is not None
+    stream = env.deps.tables.audit.stream(f"BR#{breach.breach_id}")
     assert [e["seq"] for e in stream] == list(range(1, len(stream) + 1))
-    assert breach["audit_seq"] == len(stream), breach["breach_id"]
-    assert breach["audit_head"] == stream[-1]["hash"]
+    assert breach.audit_seq == len(stream), breach.breach_id
+    assert breach.audit_head == stream[-1]["hash"]
 
 
 def test_acks_racing_scans_and_notices_are_never_lost(env: Any) -> None:
@@ -70,7 +74,7 @@ def test_acks_racing_scans_and_notices_are_never_lost(env: Any) -> None:
         try:
             for bid in ids:
                 breach = monitor.acknowledge(bid, f"已督促整改 {bid[-6:]}", "city-supervisor", FIRST_SCAN, env.deps)
-                acked[bid] = next(iter(breach["acks"]))
+                acked[bid] = next(iter(breach.acks))
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -88,14 +92,14 @@ def test_acks_racing_scans_and_notices_are_never_lost(env: Any) -> None:
     assert len(acked) == BREACHES
 
     stored = env.deps.tables.breaches.get_many(ids)
-    lost = [bid for bid in ids if acked[bid] not in stored[bid].get("acks", {})]
+    lost = [bid for bid in ids if acked[bid] not in stored[bid].acks]
     assert lost == [], f"{len(lost)} of {BREACHES} acknowledgements vanished"
     for bid in ids:
         _assert_head_matches_stream(env, stored[bid])
         assert sum(e["event"] == "acknowledged" for e in env.deps.tables.audit.stream(f"BR#{bid}")) == 1
         # a re-ack answers with the breach as it is, and the breach can still close
         again = monitor.acknowledge(bid, "再次确认", "city-supervisor", FIRST_SCAN, env.deps)
-        assert again["acks"][acked[bid]]["note"] == f"已督促整改 {bid[-6:]}"
+        assert again.acks[acked[bid]].note == f"已督促整改 {bid[-6:]}"
     count, problems = env.deps.tables.audit.verify()
     assert problems == [] and count > 0
 
@@ -106,25 +110,25 @@ def test_a_write_between_read_and_store_is_re_read_and_re_applied(env: Any) -> N
     before = breaches.get(bid)
     calls = 0
 
-    def ack(breach: dict[str, Any] | None) -> BreachEdit | None:
+    def ack(breach: Breach | None) -> BreachEdit | None:
         nonlocal calls
         calls += 1
         assert breach is not None
         if calls == 1:
             # Another writer stores a change without an audit entry (the scan's age update) after our read.
-            breaches.put({**breach, "working_days_late": 99})
-        if "city" in breach.get("acks", {}):
+            breaches.put(breach.model_copy(update={"working_days_late": 99}))
+        if Level.CITY in breach.acks:
             return None
-        breach["acks"] = {"city": {"note": "x", "by": "t", "at": "2024-10-31T00:00:00Z"}}
+        breach.acks = {Level.CITY: CITY_ACK}
         return BreachEdit(breach, "acknowledged", {"level": "city", "note": "x"})
 
     stored = change_breach(bid, ack, env.deps, actor="t", at=utc_now())
     assert calls == 2  # the first write conflicted, the change was applied again to what the other writer stored
-    assert stored is not None and stored["working_days_late"] == 99 and "city" in stored["acks"]
-    assert stored["version"] == before["version"] + 2
+    assert stored is not None and stored.working_days_late == 99 and Level.CITY in stored.acks
+    assert before is not None and stored.version == before.version + 2
     # the audit entry appended by the first attempt was reproduced, not duplicated or clashing
     _assert_head_matches_stream(env, breaches.get(bid))
-    assert stored["audit_seq"] == before["audit_seq"] + 1
+    assert stored.audit_seq == before.audit_seq + 1
 
 
 def test_an_audited_change_taken_by_another_writer_is_retried_at_the_next_position(env: Any) -> None:
@@ -132,23 +136,23 @@ def test_an_audited_change_taken_by_another_writer_is_retried_at_the_next_positi
     before = env.deps.tables.breaches.get(bid)
     calls = 0
 
-    def announce(breach: dict[str, Any] | None) -> BreachEdit | None:
+    def announce(breach: Breach | None) -> BreachEdit | None:
         assert breach is not None
-        return BreachEdit({**breach, "announced": ["city"]}, "notified", {"level": "city"})
+        return BreachEdit(breach.model_copy(update={"announced": [Level.CITY]}), "notified", {"level": "city"})
 
-    def ack(breach: dict[str, Any] | None) -> BreachEdit | None:
+    def ack(breach: Breach | None) -> BreachEdit | None:
         nonlocal calls
         calls += 1
         assert breach is not None
         if calls == 1:
             change_breach(bid, announce, env.deps, actor="notify", at=utc_now())  # takes audit position seq + 1
-        breach["acks"] = {"city": {"note": "x", "by": "t", "at": "2024-10-31T00:00:00Z"}}
+        breach.acks = {Level.CITY: CITY_ACK}
         return BreachEdit(breach, "acknowledged", {"level": "city", "note": "x"})
 
     stored = change_breach(bid, ack, env.deps, actor="t", at=utc_now())
     assert calls == 2
-    assert stored is not None and stored["announced"] == ["city"] and "city" in stored["acks"]
-    assert stored["audit_seq"] == before["audit_seq"] + 2
+    assert stored is not None and stored.announced == [Level.CITY] and Level.CITY in stored.acks
+    assert before is not None and stored.audit_seq == before.audit_seq + 2
     events = [e["event"] for e in env.deps.tables.audit.stream(f"BR#{bid}")]
     assert events[-2:] == ["notified", "acknowledged"]
     _assert_head_matches_stream(env, stored)
@@ -157,8 +161,8 @@ def test_an_audited_change_taken_by_another_writer_is_retried_at_the_next_positi
 def test_a_legacy_breach_without_a_version_is_written_once_then_versioned(env: Any) -> None:
     (bid,) = _open_breaches(env, 1)
     table = env.deps.tables.breaches.table
-    legacy = {k: v for k, v in env.deps.tables.breaches.get(bid).items() if k != "version"}
+    legacy = {k: v for k, v in table.get(f"BR#{bid}", "CUR").items() if k != "version"}
     table.put(legacy)  # as stored before versions existed
     acked = monitor.acknowledge(bid, "已督促整改", "city-supervisor", FIRST_SCAN, env.deps)
-    assert acked["version"] == 1 and "city" in acked["acks"]
+    assert acked.version == 1 and Level.CITY in acked.acks
     _assert_head_matches_stream(env, acked)

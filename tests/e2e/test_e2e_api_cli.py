@@ -178,7 +178,7 @@ def test_publication_confirmations_and_republishing_a_correction(env: Any) -> No
     assert receipt["counts"]["accepted"] == 1 and receipt["counts"]["rejected"] == 1
     entry = env.deps.tables.records.get(rid)
     assert entry.published_at is not None and entry.published_version == 1
-    assert env.deps.tables.breaches.get(f"publication_overdue:{rid}")["status"] == "closed"
+    assert env.deps.tables.breaches.get(f"publication_overdue:{rid}").status == "closed"
     again = env.upload(h.COUNTY_REG, "published", "confirm-again.csv", confirm)
     assert again["counts"]["duplicates"] == 1
     # a department may not confirm publication

@@ -63,12 +63,12 @@ def test_an_ack_note_must_be_text(env: Any, api: str) -> None:
     monitor.run_scan(date(2024, 10, 31), env.deps)
     breach = next(iter(env.deps.tables.breaches.listing(kinds=["collection_late"])))
     supervisor = h.api_token(env, "supervisor", "350000")
-    url = f"{api}/breaches/{breach['breach_id']}/ack"
+    url = f"{api}/breaches/{breach.breach_id}/ack"
     for body in ({"note": {"text": "已整改"}}, {"note": ["已整改"]}, {"note": "   "}, {"note": "好", "as_of": "昨天"}):
         status, answer = _call(url, supervisor, body)
         assert status == 400, body
         _chinese(answer)
-    assert not env.deps.tables.breaches.get(breach["breach_id"]).get("acks")
+    assert not env.deps.tables.breaches.get(breach.breach_id).acks
     status, answer = _call(url, supervisor, {"note": "已督促整改"})
     assert status == 200 and answer["acknowledged"]
 

@@ -186,7 +186,7 @@ def test_supervisor_filters_counts_exports_and_acknowledges(page: Any, world: di
     breach = world["stack"].deps.tables.breaches.get(
         f"publication_overdue:{record_id(h.CITY_DEPT, 'penalty', CITY_DOC)}"
     )
-    assert breach["acks"], breach
+    assert breach is not None and breach.acks, breach
 
 
 def test_regulator_attributes_a_held_record(page: Any, world: dict[str, Any]) -> None:

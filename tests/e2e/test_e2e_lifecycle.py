@@ -34,8 +34,9 @@ def _rid(doc_no: str, dept: str = h.ENV_DEPT) -> str:
 
 
 def _breach(stack: Any, kind: str, doc_no: str, dept: str = h.ENV_DEPT) -> dict[str, Any] | None:
-    found: dict[str, Any] | None = stack.deps.tables.breaches.get(f"{kind}:{_rid(doc_no, dept)}")
-    return found
+    """The stored breach in its JSON form (dates as text), as the API shows it."""
+    found = stack.deps.tables.breaches.get(f"{kind}:{_rid(doc_no, dept)}")
+    return found.as_json() if found is not None else None
 
 
 def _inbox(stack: Any) -> list[dict[str, Any]]:
@@ -167,7 +168,7 @@ def test_notices_once_per_level_then_escalation_and_acknowledgement(env: Any, mo
     assert {m["MessageAttributes"]["level"]["Value"] for m in msgs} == {"province"}
     bid = f"publication_overdue:{record_id(h.CITY_DEPT, 'penalty', '榕环罚〔2024〕5号')}"
     acked = monitor.acknowledge(bid, "已督促整改", "province-supervisor", date(2024, 11, 7), env.deps)
-    assert "province" in acked["acks"]
+    assert "province" in acked.acks
     assert monitor.run_daily(date(2024, 11, 20), env.deps)["notices"]["digests"] == 0
 
 

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from shared.breaches import Breach
 from shared.bulletins import (
     OVERDUE_LIST_MAX,
     Bulletin,
@@ -246,9 +247,10 @@ UPLOADS = [
 PREVIOUS_UPLOADS = [UploadStat(department=D, collected_on=d(10, 31), read=60, rejected=6)]
 
 
-def breach(bid: str, kind: str, dept: str, due: Any, late: Any, *, status: str = "open", **kw: Any) -> dict[str, Any]:
+def breach(bid: str, kind: str, dept: str, due: Any, late: Any, *, status: str = "open", **kw: Any) -> Breach:
     item = {
         "breach_id": bid,
+        "record_id": bid.split(":")[1],
         "kind": kind,
         "department": dept,
         "region_code": REGION.get(dept, "440100"),
@@ -258,9 +260,12 @@ def breach(bid: str, kind: str, dept: str, due: Any, late: Any, *, status: str =
         "due": due,
         "working_days_late": late,
         "status": status,
+        "opened_at": "2026-11-01T00:00:00Z",
+        "opened_on": "2026-11-01",
+        "base_level": "county",
     }
     item.update(kw)
-    return item
+    return Breach.model_validate(item)  # as the store reads an item back
 
 
 BREACHES = [

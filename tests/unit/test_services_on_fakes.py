@@ -23,8 +23,9 @@ def test_a_late_file_is_recorded_breached_and_audited(deps: Any) -> None:
     assert counts["read"] == counts["accepted"] + counts["rejected"] + counts["duplicates"]
     rid = record_id(h.ENV_DEPT, "penalty", "闽环罚〔2024〕7号")
     late = deps.tables.breaches.get(f"collection_late:{rid}")
-    assert late["status"] == "closed" and late["working_days_late"] > 0
-    assert deps.tables.breaches.get(f"publication_overdue:{rid}")["status"] == "open"
+    assert late is not None and late.status == "closed" and late.working_days_late > 0
+    overdue = deps.tables.breaches.get(f"publication_overdue:{rid}")
+    assert overdue is not None and overdue.is_open
     assert deps.tables.verify_audit()[1] == []
     assert deps.tables.control.acquire_lease(f"intake#{h.ENV_DEPT}", "next", 60)  # given back when done
 
