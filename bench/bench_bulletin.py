@@ -50,7 +50,7 @@ def main() -> None:
     from infra.demo import load_registry
     from infra.demodata import generate
     from infra.localrun import start_stack
-    from shared.bulletins import parse_period
+    from shared.periods import parse_period
     from shared.registry import parse_departments, parse_subjects
     from shared.services import figures
     from shared.services.bulletins import make_bulletin

@@ -34,7 +34,9 @@ from shared.api_models import (
 )
 from shared.auth import ForbiddenError as AccessDeniedError
 from shared.auth import Principal, Role
-from shared.bulletins import bulletin_key, department_view, parse_period
+from shared.bulletin_render import department_view
+from shared.bulletins import bulletin_key
+from shared.periods import parse_period
 from shared.services import audit, monitor, public, publication, queries, related, sharing, uploads
 from shared.services.deps import get_deps
 from shared.services.uploads import UploadRequest

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from shared.adapters.store import UnreadableItemError
 from shared.api_models import describe_zh
 from shared.auth import Role
-from shared.bulletins import PeriodError
 from shared.openapi import RouteDoc
+from shared.periods import PeriodError
 from shared.search import SearchError
 from shared.services.monitor import AckError
 from shared.services.publication import ResolutionError

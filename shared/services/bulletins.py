@@ -10,25 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.bulletins import (
-    Bulletin,
-    BulletinInput,
-    Period,
-    UploadStat,
-    announcement,
-    bulletin_key,
-    compute,
-    parse_period,
-    periods_for_run,
-    previous_period,
-    render_csv,
-    render_html,
-    render_json,
-    render_markdown,
-)
+from shared.bulletin_render import announcement, render_csv, render_html, render_json, render_markdown
+from shared.bulletins import Bulletin, BulletinInput, UploadStat, bulletin_key, compute
 from shared.figures import RecordProfile
 from shared.ledger import LedgerEntry
 from shared.observability import logger, metrics
+from shared.periods import Period, parse_period, periods_for_run, previous_period
 from shared.regions import FUJIAN_CITIES, city_of, in_jurisdiction
 from shared.registry import Department
 from shared.services import figures

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from shared.bulletins import bulletin_key, parse_period
+from shared.bulletins import bulletin_key
 from shared.identifiers import id_number_check_char
+from shared.periods import parse_period
 from shared.services import bulletins, publication, queries
 from shared.timeutil import local_date, utc_now
 from tests import helpers as h

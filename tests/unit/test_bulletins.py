@@ -32,29 +32,19 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.breaches import Breach
-from shared.bulletins import (
-    OVERDUE_LIST_MAX,
-    Bulletin,
-    BulletinInput,
+from shared.bulletin_render import announcement, render_csv, render_html, render_json, render_markdown
+from shared.bulletins import OVERDUE_LIST_MAX, Bulletin, BulletinInput, UploadStat, bulletin_key, compute, pct
+from shared.categories import Category
+from shared.ledger import Attribution, LedgerEntry
+from shared.periods import (
     Period,
     PeriodError,
-    UploadStat,
-    announcement,
-    bulletin_key,
-    compute,
     parse_period,
-    pct,
     period_containing,
     period_for_run,
     periods_for_run,
     previous_period,
-    render_csv,
-    render_html,
-    render_json,
-    render_markdown,
 )
-from shared.categories import Category
-from shared.ledger import Attribution, LedgerEntry
 from shared.registry import Department
 from shared.timeutil import BUSINESS_TZ
 from shared.workdays import default_calendar

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from shared.bulletins import BulletinInput, compute, parse_period
+from shared.bulletins import BulletinInput, compute
 from shared.figures import profiles_of
+from shared.periods import parse_period
 from shared.services import figures, publication
 from tests import helpers as h
 from tests.fakes import upload as _upload
