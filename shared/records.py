@@ -22,7 +22,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.categories import CATEGORY_INFO, Category
-from shared.columns import FieldKind, FieldSpec, FolderSchema, HeaderMapping, parse_category
+from shared.column_specs import FieldKind, FieldSpec, FolderSchema
+from shared.columns import HeaderMapping, parse_category
 from shared.identifiers import (
     id_number_check_char,
     is_known_region,

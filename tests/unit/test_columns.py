@@ -6,8 +6,8 @@ import pytest
 
 import shared.columns as columns
 from shared.categories import Category
+from shared.column_specs import SCHEMAS
 from shared.columns import (
-    SCHEMAS,
     HeaderError,
     looks_like_folder_header,
     looks_like_header,
