@@ -128,7 +128,7 @@ def run_cpu_path(path: Any, deps: Any, *, department: str, is_regulator: bool = 
     from shared.ledger import UploadContext
     from shared.readers import open_table
     from shared.records import RejectReason
-    from shared.services.intake import Counts, RecordSink
+    from shared.services.record_sink import Counts, RecordSink
 
     table = open_table(path, path.name, lambda cells: looks_like_header(Category.PENALTY, cells))
     mapping = map_headers(Category.PENALTY, table.headers)

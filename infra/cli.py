@@ -357,7 +357,7 @@ def send_upload(
     from infra.localrun import department_identity
     from shared.adapters.aws import acting_as, client
     from shared.adapters.messaging import version_id_of
-    from shared.services.intake import arrival_of, upload_id_of
+    from shared.services.upload_keys import arrival_of, upload_id_of
 
     key = f"incoming/{department}/{category}/{name}"
     metadata = {"collected-at": collected_at} if collected_at else {}

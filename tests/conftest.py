@@ -72,7 +72,7 @@ class Stack:
         return self.receipt(key)
 
     def receipt(self, key: str) -> dict[str, Any]:
-        from shared.services.intake import receipt_key_of
+        from shared.services.upload_keys import receipt_key_of
 
         blob = self.deps.objects.get_bytes(self.env["INTAKE_BUCKET"], receipt_key_of(key))
         assert blob is not None, f"no receipt for {key}"

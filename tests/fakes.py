@@ -105,7 +105,7 @@ UPLOADER_ROLE = "AROAUPLOADER"
 def upload(deps: Deps, name: str, rows: list[list[str]], dept: str = "", category: str = "penalty") -> dict[str, Any]:
     """Put a CSV where a department's upload lands (collected 2024-10-16 10:00 local), run the intake, return the
     receipt."""
-    from shared.services import intake
+    from shared.services import intake, upload_keys
     from tests import helpers as h
 
     dept = dept or h.ENV_DEPT
@@ -115,5 +115,5 @@ def upload(deps: Deps, name: str, rows: list[list[str]], dept: str = "", categor
     ref = intake.UploadRef(bucket=bucket, key=key, uploader=f"AWS:{UPLOADER_ROLE}:{dept}-session")
     outcome = intake.process_upload(ref, deps)
     assert outcome.status == "done", outcome
-    receipt: dict[str, Any] = json.loads(objects.get_bytes(bucket, intake.receipt_key_of(key)) or b"{}")
+    receipt: dict[str, Any] = json.loads(objects.get_bytes(bucket, upload_keys.receipt_key_of(key)) or b"{}")
     return receipt

@@ -13,7 +13,6 @@ message replays: rows already written by the earlier attempt keep their first ou
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import tempfile
@@ -21,17 +20,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
 from shared.adapters.messaging import ObjectInfo, version_id_of
-from shared.adapters.store import BLOCK_PREFIX, AuditLog
-from shared.attribution import RegisterCache, attribute
-from shared.auditchain import GENESIS
 from shared.categories import (
     FEEDBACK_FOLDER,
     INTAKE_FOLDERS,
@@ -44,28 +40,25 @@ from shared.columns import HeaderError, looks_like_folder_header, map_headers
 from shared.exports import excel_safe
 from shared.identifiers import normalize_code
 from shared.ledger import (
-    ATTRIBUTION_ZH,
-    Dues,
-    LedgerEntry,
     UploadContext,
-    compute_dues,
-    decide,
-    legal_reps_of,
-    record_id,
 )
 from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
-from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
+from shared.records import RejectReason
 from shared.registry import Department
-from shared.services.breach_lifecycle import open_for_new_records, reconcile
 from shared.services.deps import Deps
 from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
+from shared.services.record_sink import Counts, RecordSink, RowSink
+from shared.services.upload_keys import (
+    KeyParts,
+    arrival_of,
+    receipt_key_of,
+    split_key,
+    upload_id_of,
+)
 from shared.settings import read_limits
 from shared.timeutil import iso_utc, local_date, parse_iso_utc, utc_now
 
-BATCH = 100
-CATEGORY_SLUGS = frozenset(c.value for c in Category)
-RECEIPTS_PREFIX = "receipts/"
 WORK_PREFIX = "work/"
 
 
@@ -132,88 +125,6 @@ def pinned_refs(body: str, deps: Deps) -> list[UploadRef]:
                 )
         refs.append(ref)
     return refs
-
-
-@dataclass
-class Counts:
-    """A receipt's counts; ``read == accepted + rejected + duplicates`` always."""
-
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    corrected: int = 0
-    late: int = 0
-    unattributed: int = 0
-    blank_rows: int = 0
-    layout_rows: int = 0  # repeated headers, “合计…”/“填表人…” lines: not data, counted apart like blank rows
-
-    def add(self, other: dict[str, int]) -> None:
-        for key, value in other.items():
-            setattr(self, key, getattr(self, key) + int(value))
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class KeyParts:
-    department: str
-    folder: str
-    file_name: str
-
-    @property
-    def receipt_base(self) -> str:
-        return f"{RECEIPTS_PREFIX}{self.department}/{self.folder}/{self.file_name}"
-
-
-MAX_SEGMENT_BYTES = 255
-INVALID_KEYS_PREFIX = RECEIPTS_PREFIX + "_invalid/"
-
-
-def _canonical_segment(segment: str) -> bool:
-    return (
-        bool(segment)
-        and segment not in (".", "..")
-        and len(segment.encode("utf-8")) <= MAX_SEGMENT_BYTES
-        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in segment)
-    )
-
-
-def split_key(key: str) -> KeyParts | None:
-    """``incoming/{department}/{folder}/{file}`` → its parts, or None for any other layout.
-
-    The key is taken literally: ``penalty/./x.csv`` and ``penalty//x.csv`` are not ``penalty/x.csv`` (S3 keeps
-    them as different objects, so their receipts must not overwrite ``x.csv``'s), and empty, ``.``/``..``,
-    control-character or over-long segments are not a layout at all.
-    """
-    parts = key.split("/")
-    if len(parts) != 4 or parts[0] != "incoming" or not all(_canonical_segment(p) for p in parts):
-        return None
-    return KeyParts(parts[1], parts[2], parts[3])
-
-
-def receipt_key_of(upload_key: str) -> str:
-    """Where the receipt of an upload is written.
-
-    A key outside the layout gets its receipt under ``receipts/_invalid/`` with a name derived from the whole key,
-    which no real upload's receipt can take; the receipt names the key it is about.
-    """
-    parts = split_key(upload_key)
-    if parts is not None:
-        return parts.receipt_base + ".json"
-    return INVALID_KEYS_PREFIX + hashlib.sha256(upload_key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json"
-
-
-def arrival_of(info: ObjectInfo) -> str:
-    """Which arrival of its key an object is: its S3 version id, or (unversioned bucket) its ETag and creation
-    instant, so the same content uploaded again later is a new upload. Redeliveries of a message keep it."""
-    return info.version_id or f"{info.etag}@{iso_utc(info.last_modified)}"
-
-
-def upload_id_of(bucket: str, key: str, arrival: str) -> str:
-    """The id of one upload: one arrival of one key (never its content alone)."""
-    return hashlib.sha256(f"{bucket}\x1f{key}\x1f{arrival}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -556,197 +467,3 @@ def reject_csv(rejects: Sequence[dict[str, Any]]) -> bytes:
     for r in sorted(rejects, key=lambda r: (r["row"], r["column"])):
         writer.writerow([r["row"], excel_safe(str(r["column"])), excel_safe(str(r["value"])), r["reason"]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-class RowSink(Protocol):
-    """Receives the data rows of one chunk."""
-
-    def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None: ...
-
-    def flush(self, counts: Counts, rejects: list[RejectReason]) -> None: ...
-
-
-# A stored record holds the row plus bookkeeping; DynamoDB's item limit is 400 KB (UTF-8 bytes of names and values).
-MAX_RECORD_BYTES = 300 * 1024
-
-
-def record_bytes(record: CanonicalRecord) -> int:
-    """UTF-8 size of a validated row as it will be stored (its JSON form approximates the item's size).
-
-    Ordinary rows are far below the limit: an upper bound (4 bytes a character) answers for them without
-    serialising the record.
-    """
-    chars = sum(len(v) for v in record.fields.values()) + sum(len(v) for v in record.extra.values())
-    if 4 * chars + 4096 < MAX_RECORD_BYTES:
-        return 4 * chars + 4096
-    return len(record.model_dump_json().encode("utf-8"))
-
-
-class RecordSink:
-    """Validates category rows and writes them to the ledger in batches."""
-
-    def __init__(self, mapping: Any, ctx: UploadContext, deps: Deps) -> None:
-        self.mapping = mapping
-        self.ctx = ctx
-        self.deps = deps
-        self.today = ctx.validation_day(utc_now())
-        self.pending: list[tuple[int, CanonicalRecord]] = []
-        self.reps_seen: set[tuple[str, str]] = set()  # legal representatives this chunk already indexed
-        self.register = RegisterCache(deps.tables.registry.lookup)
-
-    def add(self, row: int, cells: dict[str, Any], counts: Counts, rejects: list[RejectReason]) -> None:
-        if is_layout_row(self.mapping, cells):
-            counts.read -= 1  # a repeated header, total or sign-off line is not a row of data
-            counts.layout_rows += 1
-            return
-        result = validate_row(self.mapping, row, cells, today=self.today)
-        if isinstance(result, list):
-            counts.rejected += 1
-            rejects.extend(result)
-            return
-        size = record_bytes(result)
-        if size > MAX_RECORD_BYTES:
-            # The reader bounds characters; this bounds the stored item (DynamoDB refuses items over 400 KB, and a
-            # batch with one such item would fail after its audit entries were written).
-            counts.rejected += 1
-            reason = f"该行内容过大（约{size // 1024:,} KB，上限{MAX_RECORD_BYTES // 1024:,} KB），无法保存，请精简后重新上传该行"
-            rejects.append(RejectReason(row=row, column="", value="", reason=reason))
-            return
-        self.pending.append((row, result))
-        if len(self.pending) >= BATCH:
-            self.flush(counts, rejects)
-
-    def flush(self, counts: Counts, rejects: list[RejectReason]) -> None:
-        if not self.pending:
-            return
-        batch, self.pending = self.pending, []
-        apply_batch(batch, self.ctx, self.deps, counts, self.reps_seen, self.register)
-
-
-def apply_batch(
-    batch: list[tuple[int, CanonicalRecord]],
-    ctx: UploadContext,
-    deps: Deps,
-    counts: Counts,
-    reps_seen: set[tuple[str, str]] | None = None,
-    register: RegisterCache | None = None,
-) -> None:
-    """Attribute, decide and write one batch of valid rows.
-
-    The first audit entries of the records this batch creates, and of their breaches, go into one block (a single
-    write; the department's intake lease means nobody else can be creating them). Entries that extend existing
-    streams are appended one by one at the position each claims. Order: audit, breaches, records, so a crash
-    leaves nothing the retry does not reproduce identically (``block`` is named after the upload and first row).
-    """
-    block = f"{ctx.upload_id}#{batch[0][0]}" if batch else ""
-    tables = deps.tables
-    ids = [record_id(ctx.department, rec.category, rec.doc_no, rec.action) for _, rec in batch]
-    state: dict[str, LedgerEntry] = tables.records.get_many(ids)
-    new_records = frozenset(ids) - state.keys()
-    # A code decides alone when present (attribute() never falls back from it): 注册号 and names only without one.
-    lookup = (register or RegisterCache(tables.registry.lookup)).lookup(
-        (rec.uscc for _, rec in batch if rec.uscc),
-        (rec.reg_no for _, rec in batch if rec.reg_no and not rec.uscc),
-        (rec.subject_name for _, rec in batch if not rec.uscc),
-    )
-    writes: dict[str, LedgerEntry] = {}
-    previous: list[LedgerEntry] = []
-    audit_items: list[dict[str, Any]] = []
-    block_items: list[dict[str, Any]] = []
-    dues_on: dict[date, Dues] = {}
-    collected_at = iso_utc(ctx.collected_at)
-    for (row, rec), rid in zip(batch, ids, strict=True):
-        found = attribute(
-            rec.uscc,
-            rec.reg_no,
-            rec.subject_name,
-            lookup,
-            natural_person=rec.subject_kind == SubjectKind.NATURAL_PERSON,
-        )
-        dues = dues_on.get(rec.production_date)
-        if dues is None:  # rows of a file share a few production days
-            dues = dues_on[rec.production_date] = compute_dues(
-                rec.production_date, ctx.producer_is_regulator, deps.calendar
-            )
-        decision = decide(
-            state.get(rid),
-            rid=rid,
-            content=rec.content(),  # what decides duplicate vs correction
-            row=row,
-            ctx=ctx,
-            dues=dues,
-            attribution=found.outcome,
-            attributed_uscc=found.subject.uscc if found.subject else None,
-            attributed_name=found.subject.name if found.subject else None,
-            cal=deps.calendar,
-        )
-        if decision.outcome == "duplicate":
-            counts.duplicates += 1
-            continue
-        counts.accepted += 1
-        if decision.outcome == "corrected":
-            counts.corrected += 1
-        entry = decision.entry if decision.entry is not None else state[rid]
-        if entry.collection_late_days > 0:
-            counts.late += 1
-        if entry.held:
-            counts.unattributed += 1
-        if decision.entry is None:  # replay of an earlier attempt: already written
-            continue
-        seq = entry.audit_seq + 1
-        item = AuditLog.make_item(
-            f"REC#{rid}",
-            seq,
-            entry.audit_head or GENESIS,
-            "corrected" if decision.outcome == "corrected" else "collected",
-            f"department:{ctx.department}",
-            {
-                "version": entry.version,
-                "digest": entry.digest,
-                "previous_digest": decision.previous.digest if decision.previous else None,
-                "source_key": ctx.source_key,
-                "row": row,
-                "collected_at": collected_at,
-                "collect_due": str(entry.collect_due) if entry.collect_due else None,
-                "publish_due": str(entry.publish_due),
-                "late_working_days": entry.collection_late_days,
-                "attribution": entry.attribution.value if entry.attribution else None,
-                "attribution_zh": ATTRIBUTION_ZH[entry.attribution] if entry.attribution else None,
-                "calendar_version": entry.calendar_version,
-            },
-            at=ctx.collected_at,  # deterministic, so a retried chunk reproduces the identical entry
-        )
-        opens_stream = seq == 1 and rid in new_records
-        (block_items if opens_stream else audit_items).append(item)
-        update: dict[str, Any] = {"audit_seq": seq, "audit_head": item["hash"]}
-        if opens_stream:
-            update["audit_block"] = f"{BLOCK_PREFIX}{block}"
-        entry = entry.model_copy(update=update)
-        state[rid] = entry
-        writes[rid] = entry
-        if decision.previous is not None:
-            previous.append(decision.previous)
-    if not writes:
-        return
-    as_of = local_date(ctx.collected_at)
-    created = [e for rid, e in writes.items() if rid in new_records]
-    breaches, breach_audit = open_for_new_records(
-        created, deps, as_of=as_of, actor="intake", at=ctx.collected_at, block=f"{BLOCK_PREFIX}{block}"
-    )
-    # Audit first: a crash after it and before the ledger write replays the row, whose audit entry then
-    # already exists at the same position with identical content (the block and append_many accept that).
-    replay = tables.audit.write_block(block, block_items + breach_audit)
-    tables.audit.append_many(audit_items)
-    if replay:
-        # A retried batch: a breach the first attempt stored may have moved on since (a scan announced it); keep it.
-        tables.breaches.put_many(breaches)
-    else:
-        tables.breaches.put_new_many(breaches)
-    tables.records.put_many(writes.values(), previous)
-    reps = [r for r in legal_reps_of(writes.values()) if (r.name_key, r.uscc) not in (reps_seen or set())]
-    tables.registry.index_legal_reps(reps)
-    if reps_seen is not None:
-        reps_seen.update((r.name_key, r.uscc) for r in reps)
-    changed = [e for rid, e in writes.items() if rid not in new_records]
-    if changed:
-        reconcile(changed, deps, as_of=as_of, actor="intake")

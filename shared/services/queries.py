@@ -26,7 +26,7 @@ from shared.notices import SEVERITY_ZH
 from shared.regions import city_of, in_jurisdiction, region_level, region_name
 from shared.registry import Department
 from shared.services.deps import Deps
-from shared.services.intake import receipt_key_of
+from shared.services.upload_keys import receipt_key_of
 from shared.timeutil import local_date, utc_now
 
 BREACH_COLUMNS = (

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.adapters.uploads import presigned_post
 from shared.categories import INTAKE_FOLDERS, PUBLISHED_FOLDER, folder_name_zh
 from shared.services.deps import Deps
-from shared.services.intake import RECEIPTS_PREFIX, arrival_of, receipt_key_of, upload_id_of
+from shared.services.upload_keys import RECEIPTS_PREFIX, arrival_of, receipt_key_of, upload_id_of
 
 HISTORY_LIMIT = 30
 MAX_NAME_LENGTH = 200

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.services.intake import receipt_key_of
+from shared.services.upload_keys import receipt_key_of
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e

@@ -237,10 +237,10 @@ def test_provisional_due_date_is_recomputed_when_the_schedule_is_loaded(env: Any
 
 
 def test_crash_between_batches_then_retry_loses_and_duplicates_nothing(env: Any, monkeypatch: Any) -> None:
-    from shared.services import intake
+    from shared.services import record_sink
 
     rows = [h.penalty_row(f"闽环罚〔2024〕{1000 + i}号", "2024-09-27") for i in range(250)]
-    real = intake.apply_batch
+    real = record_sink.apply_batch
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> None:
@@ -249,7 +249,7 @@ def test_crash_between_batches_then_retry_loses_and_duplicates_nothing(env: Any,
         if calls["n"] == 2:
             raise RuntimeError("injected fault after the second batch was written")
 
-    monkeypatch.setattr(intake, "apply_batch", flaky)
+    monkeypatch.setattr(record_sink, "apply_batch", flaky)
     receipt = env.upload(h.ENV_DEPT, "penalty", "big.csv", h.csv_bytes(rows), collected_at=ON_TIME)
     assert calls["n"] >= 5  # 3 batches failed attempt (2) + full retry (3)
     assert receipt["counts"]["read"] == 250

@@ -16,7 +16,7 @@ from infra.localrun import free_port, serve_api
 from shared.identifiers import id_number_check_char, is_person_id_shape
 from shared.ledger import record_id
 from shared.services import publication
-from shared.services.intake import receipt_key_of
+from shared.services.upload_keys import receipt_key_of
 from tests import helpers as h
 
 pytestmark = pytest.mark.e2e
