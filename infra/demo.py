@@ -62,7 +62,7 @@ def run_demo(*, rows_per_file: int = 40, subjects: int = 300, keep: bool = True,
     load_registry(deps, data.subjects_csv(), parse_subjects, "subjects")
 
     files = list(data.ledgers) + list(data.uploads) + list(getattr(data, "malformed", []))
-    _say(f"\n== 2. uploads: {len(files)} files (production ledgers, every category, malformed ones)")
+    _say(f"\n== 2. uploads: {len(files)} files (production lists, every category, malformed ones)")
     keys = []
     for f in files:
         if f.uploaded_by and f.uploaded_by != f.department_code:

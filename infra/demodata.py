@@ -165,7 +165,7 @@ class Subject:
 
 @dataclass
 class ExpectedRow:
-    """Ground truth for one data row of an upload (or a production ledger)."""
+    """Ground truth for one data row of an upload (or a production list)."""
 
     row_number: int
     outcome: Outcome
@@ -200,7 +200,7 @@ class UploadFile:
 
 @dataclass
 class DemoData:
-    """Registry, register, uploads, production ledgers and malformed files of one generated province."""
+    """Registry, register, uploads, production lists and malformed files of one generated province."""
 
     today: date
     departments: list[Department]
@@ -1778,7 +1778,7 @@ def _build_malformed(g: _Generator) -> list[UploadFile]:
 
 
 def generate(*, today: date, seed: int = 7, subjects: int = 300, rows_per_file: int = 40) -> DemoData:
-    """Generate registry, register, uploads (with ground truth), production ledgers and malformed files."""
+    """Generate registry, register, uploads (with ground truth), production lists and malformed files."""
     g = _Generator(today, seed, subjects, rows_per_file)
     uploads = [_build_upload(g, plan) for plan in _PLANS]
     ledgers: list[UploadFile] = []

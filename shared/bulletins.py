@@ -11,17 +11,17 @@ A record belongs to the period when its production date (信息产生之日) lie
 producing department's region is the scope or lies under it. Facts are taken **as of** ``as_of`` (the local
 Asia/Shanghai date): a record produced after ``as_of`` is left out, an act (collection, publication) whose local
 date is after ``as_of`` has not happened yet, and a record that was neither collected by then nor listed in a
-production ledger (台账) is left out because nobody could have known it. Entries outside the period or scope that
+production list (台账) is left out because nobody could have known it. Entries outside the period or scope that
 the caller passes anyway are ignored, so a superset is harmless.
 
 Indicators (a rate is ``None`` when its denominator is 0 and is shown as "—"; nothing divides by zero):
 
-* 应归集 ``records``: the records counted above (collected, or known from a production ledger).
+* 应归集 ``records``: the records counted above (collected, or known from a production list).
 * 归集量 ``collected``: records collected by ``as_of``.
 * 及时率 ``timely_rate`` = ``collected_on_time`` / ``timely_base``: among collected records that have a 7-working-day
   collection clock (``timely_base``; the market regulator's own records have none), those whose collection date is
   on or before the due date. 迟报 ``collected_late`` = ``timely_base`` − ``collected_on_time``.
-* 未归集 ``not_collected``: records from production ledgers not collected by ``as_of``; of them
+* 未归集 ``not_collected``: records from production lists not collected by ``as_of``; of them
   ``not_collected_overdue`` are past their collection due date.
 * 公示及时率 ``publication_timely_rate`` = ``published_on_time`` / ``published``: among records published by ``as_of``,
   those first published on or before the 20-working-day due date. 公示迟延 ``published_late`` is the rest.
@@ -326,7 +326,7 @@ def _aggregate(
         if not in_jurisdiction(scope, e.region_code):
             continue
         if _done_by(e.collected_at, as_of) is None and not e.in_production_ledger:
-            continue  # unknown on as_of: neither collected nor listed in a production ledger
+            continue  # unknown on as_of: neither collected nor listed in a production list
         agg.dept_region.setdefault(e.department, e.region_code)
         for tally in agg.units(_unit_of(scope, e.region_code), e.department):
             tally.add_entry(e, as_of)

@@ -26,11 +26,11 @@ class Category(StrEnum):
 
 
 # Folders that are not record categories.
-LEDGER_FOLDER = "ledger"  # production ledgers (台账): records produced, to detect never-collected ones
+PRODUCTION_FOLDER = "ledger"  # production lists (台账): records produced, to detect never-collected ones
 PUBLISHED_FOLDER = "published"  # publication confirmations from an external publicity system
 FEEDBACK_FOLDER = "feedback"  # joint-punishment feedback (联合惩戒反馈) on shared listings
 INTAKE_FOLDERS: frozenset[str] = frozenset(
-    {c.value for c in Category} | {LEDGER_FOLDER, PUBLISHED_FOLDER, FEEDBACK_FOLDER}
+    {c.value for c in Category} | {PRODUCTION_FOLDER, PUBLISHED_FOLDER, FEEDBACK_FOLDER}
 )
 
 
@@ -72,7 +72,11 @@ def has_collection_clock(producer_is_regulator: bool) -> bool:
 # The listings other departments restrict enterprises by (joint punishment), and report feedback on.
 SHARED_LISTS: frozenset[Category] = frozenset({Category.ABNORMAL_OPERATION, Category.SERIOUS_VIOLATION})
 # Chinese names of the folders that are not categories (receipts, messages).
-FOLDER_ZH: dict[str, str] = {LEDGER_FOLDER: "生产台账", PUBLISHED_FOLDER: "公示确认", FEEDBACK_FOLDER: "联合惩戒反馈"}
+FOLDER_ZH: dict[str, str] = {
+    PRODUCTION_FOLDER: "生产台账",
+    PUBLISHED_FOLDER: "公示确认",
+    FEEDBACK_FOLDER: "联合惩戒反馈",
+}
 
 
 def folder_name_zh(folder: str) -> str:

@@ -95,7 +95,7 @@ public gsxt pages show none): a file without the column is accepted and each rec
 
 Special folders (``category`` is None in their mapping, ``folder`` says which):
 
-* ledger (production ledgers): doc_no 记录编号/文号, category 类别 (slug or Chinese name), production_date
+* ledger (production lists): doc_no 记录编号/文号, category 类别 (slug or Chinese name), production_date
   产生日期/决定日期, action, optional subject_name / uscc / reg_no.
 * published (publication confirmations): record_id 记录ID, or department 部门代码 + category + doc_no
   (+ action); published_at 公示日期/公示时间.
@@ -109,7 +109,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from shared.categories import CATEGORY_INFO, FEEDBACK_FOLDER, LEDGER_FOLDER, PUBLISHED_FOLDER, Category
+from shared.categories import CATEGORY_INFO, FEEDBACK_FOLDER, PRODUCTION_FOLDER, PUBLISHED_FOLDER, Category
 
 
 class FieldKind(StrEnum):
@@ -422,7 +422,7 @@ _OTHER: tuple[FieldSpec, ...] = (
     _f("production_date", "信息产生日期", K.DATE, "产生日期", "决定日期", "作出决定日期", "日期"),
 )  # fmt: skip
 
-_LEDGER: tuple[FieldSpec, ...] = (
+_PRODUCTION_LIST: tuple[FieldSpec, ...] = (
     _f("doc_no", "记录编号", K.DOC_NO, "文号", "文书号", "决定书文号", "行政处罚决定书文号", "行政许可决定书文号",
        "登记编号", "编号", "记录ID", "record_id", max_len=128),
     _f("category", "类别", K.CATEGORY, "信息类别", "事项类别", "归集类别", "记录类别", "涉企信息类别", max_len=64),
@@ -570,9 +570,9 @@ SCHEMAS: dict[str, FolderSchema] = {
             Category.OTHER, _OTHER, (("production_date", False),), doc_optional_with=("info_category", "title")
         ),
         FolderSchema(
-            folder=LEDGER_FOLDER,
+            folder=PRODUCTION_FOLDER,
             category=None,
-            fields=_LEDGER,
+            fields=_PRODUCTION_LIST,
             production_dates=(("production_date", False),),
             code_fields=(),
             name_fields=(),

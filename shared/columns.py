@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from shared.categories import CATEGORY_INFO, FEEDBACK_FOLDER, LEDGER_FOLDER, PUBLISHED_FOLDER, Category, folder_name_zh
+from shared.categories import (
+    CATEGORY_INFO,
+    FEEDBACK_FOLDER,
+    PRODUCTION_FOLDER,
+    PUBLISHED_FOLDER,
+    Category,
+    folder_name_zh,
+)
 from shared.column_specs import FALLBACK_NOTES, SCHEMAS, FieldKind, FolderSchema
 
 
@@ -162,7 +169,7 @@ def _map(schema: FolderSchema, headers: Sequence[str]) -> HeaderMapping:
             )
         if "measure" not in present:
             missing.append(_examples(schema, "measure"))
-    elif schema.folder == LEDGER_FOLDER:
+    elif schema.folder == PRODUCTION_FOLDER:
         for name in ("doc_no", "category"):
             if name not in present:
                 missing.append(_examples(schema, name))
@@ -203,9 +210,9 @@ def map_headers(category: Category, headers: Sequence[str]) -> HeaderMapping:
     return _map(SCHEMAS[Category(category).value], headers)
 
 
-def map_ledger_headers(headers: Sequence[str]) -> HeaderMapping:
-    """Map a production ledger's headers (``ledger`` folder); HeaderError if a required column is missing."""
-    return _map(SCHEMAS[LEDGER_FOLDER], headers)
+def map_production_headers(headers: Sequence[str]) -> HeaderMapping:
+    """Map a production list's headers (``ledger`` folder); HeaderError if a required column is missing."""
+    return _map(SCHEMAS[PRODUCTION_FOLDER], headers)
 
 
 def map_feedback_headers(headers: Sequence[str]) -> HeaderMapping:
@@ -242,9 +249,9 @@ def looks_like_header(category: Category, cells: Sequence[str]) -> bool:
     return _looks_like(schema, cells, schema.name_fields + schema.code_fields)
 
 
-def looks_like_ledger_header(cells: Sequence[str]) -> bool:
-    """True if a row looks like a production ledger's header (document number plus category or date)."""
-    schema = SCHEMAS[LEDGER_FOLDER]
+def looks_like_production_header(cells: Sequence[str]) -> bool:
+    """True if a row looks like a production list's header (document number plus category or date)."""
+    schema = SCHEMAS[PRODUCTION_FOLDER]
     return _looks_like(schema, cells, ("doc_no",))
 
 
@@ -256,8 +263,8 @@ def looks_like_published_header(cells: Sequence[str]) -> bool:
 
 def looks_like_folder_header(folder: str, cells: Sequence[str]) -> bool:
     """``looks_like_header`` for any intake folder."""
-    if folder == LEDGER_FOLDER:
-        return looks_like_ledger_header(cells)
+    if folder == PRODUCTION_FOLDER:
+        return looks_like_production_header(cells)
     if folder == PUBLISHED_FOLDER:
         return looks_like_published_header(cells)
     if folder == FEEDBACK_FOLDER:

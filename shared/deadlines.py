@@ -60,7 +60,7 @@ class BreachKind(StrEnum):
     """The five flags of BRIEF §2.4; the values are the public names (API, CLI, notices, bulletins)."""
 
     COLLECTION_LATE = "collection_late"  # collected after its 7-WD due date (known at upload)
-    COLLECTION_OVERDUE = "collection_overdue"  # in a production ledger, not collected, past its due date
+    COLLECTION_OVERDUE = "collection_overdue"  # in a production list, not collected, past its due date
     PUBLICATION_OVERDUE = "publication_overdue"  # not published, past its 20-WD due date
     PUBLICATION_LATE = "publication_late"  # published after its due date
     AT_RISK = "at_risk"  # not yet done and due within the next N working days

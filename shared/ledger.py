@@ -123,7 +123,7 @@ class LedgerEntry(BaseModel):
     publish_due: date
     provisional: bool = False
     calendar_version: str = ""
-    # Collection: None while the record is only known from a production ledger.
+    # Collection: None while the record is only known from a production list.
     collected_at: datetime | None = None
     collection_late_days: int = 0  # working days late (0 = on time or no collection clock)
     attribution: Attribution | None = None
@@ -135,7 +135,7 @@ class LedgerEntry(BaseModel):
     published_at: datetime | None = None
     published_version: int = 0
     published_source: str = ""  # what published it: "guiji" (the run) or the confirmation upload's id
-    version: int = 0  # 0: expected from a production ledger, never collected
+    version: int = 0  # 0: expected from a production list, never collected
     digest: str = ""
     source_key: str = ""
     source_row: int = 0
@@ -301,7 +301,7 @@ def expected_entry(
     subject_name: str = "",
     uscc: str | None = None,
 ) -> LedgerEntry:
-    """An entry known only from a department's production ledger (produced, not yet collected)."""
+    """An entry known only from a department's production list (produced, not yet collected)."""
     return LedgerEntry(
         record_id=rid,
         department=department,

@@ -111,8 +111,8 @@ class RejectReason(BaseModel):
         return mask_person_ids(text)
 
 
-class ProductionLedgerRow(BaseModel):
-    """One line of a department's production ledger (台账): a record it produced."""
+class ProductionListRow(BaseModel):
+    """One line of a department's production list (台账): a record it produced."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -900,10 +900,10 @@ class RowValidator:
             extra=extra,
         )
 
-    def validate_ledger(
+    def validate_production(
         self, row: int, cells: Mapping[str, Cell], today: date
-    ) -> ProductionLedgerRow | list[RejectReason]:
-        """Validate one line of a production ledger."""
+    ) -> ProductionListRow | list[RejectReason]:
+        """Validate one line of a production list."""
         if ROW_ERROR_KEY in cells:
             return [RejectReason(row=row, column="", value="", reason=str(cells[ROW_ERROR_KEY]))]
         fields, extra, rejects = self.convert(row, cells)
@@ -919,7 +919,7 @@ class RowValidator:
         uscc, reg_no = fields.get("uscc"), fields.get("reg_no")
         if uscc is not None and len(uscc) != 18:
             uscc, reg_no = None, reg_no or uscc
-        return ProductionLedgerRow(
+        return ProductionListRow(
             category=category,
             doc_no=fields["doc_no"],
             action=action,
@@ -1033,11 +1033,11 @@ def validate_row(
     return compile_validator(mapping).validate(row_number, cells, today)
 
 
-def validate_ledger_row(
+def validate_production_row(
     mapping: HeaderMapping, row_number: int, cells: Mapping[str, Cell], *, today: date
-) -> ProductionLedgerRow | list[RejectReason]:
-    """Validate one line of a production ledger (mapping from ``columns.map_ledger_headers``)."""
-    return compile_validator(mapping).validate_ledger(row_number, cells, today)
+) -> ProductionListRow | list[RejectReason]:
+    """Validate one line of a production list (mapping from ``columns.map_production_headers``)."""
+    return compile_validator(mapping).validate_production(row_number, cells, today)
 
 
 def validate_published_row(

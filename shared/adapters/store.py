@@ -258,7 +258,7 @@ class RecordStore:
                     yield entry
 
     def open_collection(self, until: date) -> Iterator[LedgerEntry]:
-        """Records expected from production ledgers, not collected, due on or before ``until``."""
+        """Records expected from production lists, not collected, due on or before ``until``."""
         return self._sparse("gsi1", "OPENCOL", until.isoformat())
 
     def open_publication(self, until: date) -> Iterator[LedgerEntry]:

@@ -1,4 +1,4 @@
-"""The non-category folders: production ledgers (台账), publication confirmations and joint-punishment feedback.
+"""The non-category folders: production lists (台账), publication confirmations and joint-punishment feedback.
 
 Their headers and rows are mapped and validated by ``shared.columns`` / ``shared.records`` like any category;
 this module applies the valid rows to the ledger.
@@ -11,35 +11,35 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.categories import CATEGORY_INFO
-from shared.columns import HeaderError, map_feedback_headers, map_ledger_headers, map_published_headers
+from shared.columns import HeaderError, map_feedback_headers, map_production_headers, map_published_headers
 from shared.ledger import LedgerEntry, UploadContext, compute_dues, expected_entry, record_id
 from shared.records import (
     LIST_IN,
     FeedbackRow,
     RejectReason,
     validate_feedback_row,
-    validate_ledger_row,
+    validate_production_row,
     validate_published_row,
 )
 from shared.services.deps import Deps
 from shared.services.publication import audit_record_event, mark_published
 from shared.timeutil import iso_utc, utc_now
 
-__all__ = ["FeedbackSink", "HeaderError", "LedgerSink", "PublishedSink"]
+__all__ = ["FeedbackSink", "HeaderError", "ProductionListSink", "PublishedSink"]
 
 
-class LedgerSink:
+class ProductionListSink:
     """Production-ledger rows: records a department produced, so never-collected ones can be flagged."""
 
     def __init__(self, headers: Sequence[str], ctx: UploadContext, deps: Deps) -> None:
-        self.mapping = map_ledger_headers(headers)
+        self.mapping = map_production_headers(headers)
         self.ctx = ctx
         self.deps = deps
         self.today = ctx.validation_day(utc_now())
         self.pending: list[LedgerEntry] = []
 
     def add(self, row: int, cells: dict[str, Any], counts: Any, rejects: list[RejectReason]) -> None:
-        result = validate_ledger_row(self.mapping, row, cells, today=self.today)
+        result = validate_production_row(self.mapping, row, cells, today=self.today)
         if isinstance(result, list):
             counts.rejected += 1
             rejects.extend(result)

@@ -31,7 +31,7 @@ from shared.adapters.messaging import ObjectInfo, version_id_of
 from shared.categories import (
     FEEDBACK_FOLDER,
     INTAKE_FOLDERS,
-    LEDGER_FOLDER,
+    PRODUCTION_FOLDER,
     PUBLISHED_FOLDER,
     Category,
     folder_name_zh,
@@ -47,7 +47,7 @@ from shared.readers import MalformedFileError, Table, open_table
 from shared.records import RejectReason
 from shared.registry import Department
 from shared.services.deps import Deps
-from shared.services.folder_rows import FeedbackSink, LedgerSink, PublishedSink
+from shared.services.folder_rows import FeedbackSink, ProductionListSink, PublishedSink
 from shared.services.record_sink import Counts, RecordSink, RowSink
 from shared.services.upload_keys import (
     KeyParts,
@@ -288,8 +288,8 @@ def _process_file(
     )
     notes: list[str] = []
     try:
-        if parts.folder == LEDGER_FOLDER:
-            handler: RowSink = LedgerSink(table.headers, ctx, deps)
+        if parts.folder == PRODUCTION_FOLDER:
+            handler: RowSink = ProductionListSink(table.headers, ctx, deps)
         elif parts.folder == PUBLISHED_FOLDER:
             handler = PublishedSink(table.headers, ctx, deps)
         elif parts.folder == FEEDBACK_FOLDER:

@@ -320,7 +320,7 @@ def scorecard(code: str, period: str, deps: Deps) -> dict[str, Any]:
 
 
 def _pending(e: LedgerEntry) -> dict[str, Any]:
-    """A record still waiting: to be collected (known from a production ledger) or to be published; its due date."""
+    """A record still waiting: to be collected (known from a production list) or to be published; its due date."""
     due = e.collect_due if not e.collected else e.publish_due
     return {
         "record_id": e.record_id,

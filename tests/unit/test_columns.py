@@ -12,11 +12,11 @@ from shared.columns import (
     HeaderError,
     looks_like_folder_header,
     looks_like_header,
-    looks_like_ledger_header,
+    looks_like_production_header,
     looks_like_published_header,
     map_folder_headers,
     map_headers,
-    map_ledger_headers,
+    map_production_headers,
     map_published_headers,
     parse_category,
 )
@@ -230,13 +230,13 @@ def test_looks_like_header() -> None:
 
 
 def test_ledger_and_published_folders() -> None:
-    ledger = map_ledger_headers(["记录编号", "类别", "产生日期", "企业名称", "统一社会信用代码"])
+    ledger = map_production_headers(["记录编号", "类别", "产生日期", "企业名称", "统一社会信用代码"])
     assert ledger.category is None and ledger.folder == "ledger"
     assert ledger.production_date_field == "production_date"
     with pytest.raises(HeaderError, match="类别"):
-        map_ledger_headers(["记录编号", "产生日期"])
-    assert looks_like_ledger_header(["文号", "信息类别", "决定日期"])
-    assert not looks_like_ledger_header(["福州市2026年11月台账"])
+        map_production_headers(["记录编号", "产生日期"])
+    assert looks_like_production_header(["文号", "信息类别", "决定日期"])
+    assert not looks_like_production_header(["福州市2026年11月台账"])
 
     by_id = map_published_headers(["记录ID", "公示时间"])
     assert by_id.fields == {"记录ID": "record_id", "公示时间": "published_at"}

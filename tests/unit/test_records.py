@@ -9,18 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.categories import Category
-from shared.columns import HeaderMapping, map_headers, map_ledger_headers, map_published_headers
+from shared.columns import HeaderMapping, map_headers, map_production_headers, map_published_headers
 from shared.records import (
     EXCLUDED_STATISTICS_ZH,
     CanonicalRecord,
     Cell,
-    ProductionLedgerRow,
+    ProductionListRow,
     PublicationConfirmation,
     RejectReason,
     SubjectKind,
     parse_date,
     parse_instant,
-    validate_ledger_row,
+    validate_production_row,
     validate_published_row,
     validate_row,
 )
@@ -817,8 +817,8 @@ def test_any_single_character_mutation_fails(body: str, position: int, char: str
 
 # --- ledger and publication confirmations --------------------------------------------------------------------
 def test_ledger_rows() -> None:
-    m = map_ledger_headers(["记录编号", "类别", "产生日期", "企业名称", "统一社会信用代码"])
-    good = validate_ledger_row(
+    m = map_production_headers(["记录编号", "类别", "产生日期", "企业名称", "统一社会信用代码"])
+    good = validate_production_row(
         m,
         3,
         {
@@ -830,7 +830,7 @@ def test_ledger_rows() -> None:
         },
         today=TODAY,
     )
-    assert good == ProductionLedgerRow(
+    assert good == ProductionListRow(
         category=Category.PENALTY,
         doc_no="榕市监罚〔2024〕1号",
         action="",
@@ -840,11 +840,11 @@ def test_ledger_rows() -> None:
         reg_no=None,
         extra={},
     )
-    listed = validate_ledger_row(
+    listed = validate_production_row(
         m, 4, {"记录编号": "A", "类别": "abnormal_operation", "产生日期": "2024-01-02"}, today=TODAY
     )
-    assert isinstance(listed, ProductionLedgerRow) and listed.action == "列入"
-    bad = validate_ledger_row(m, 5, {"记录编号": "", "类别": "天气", "产生日期": "2027-01-01"}, today=TODAY)
+    assert isinstance(listed, ProductionListRow) and listed.action == "列入"
+    bad = validate_production_row(m, 5, {"记录编号": "", "类别": "天气", "产生日期": "2027-01-01"}, today=TODAY)
     assert isinstance(bad, list)
     assert [r.column for r in bad] == ["类别", "记录编号", "产生日期"]
     assert "无法识别" in bad[0].reason
