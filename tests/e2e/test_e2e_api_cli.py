@@ -211,12 +211,12 @@ def test_reject_report_neutralises_formulas(env: Any) -> None:
 
 def test_a_file_that_fails_every_retry_ends_on_the_dead_letter_queue_with_a_receipt(env: Any, monkeypatch: Any) -> None:
     from infra.localrun import Poller
-    from shared.services import intake
+    from shared.services import record_sink
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("storage unavailable")
 
-    monkeypatch.setattr(intake, "apply_batch", broken)
+    monkeypatch.setattr(record_sink, "apply_batch", broken)
     from infra.cli import put_upload
 
     key = put_upload(

@@ -22,7 +22,8 @@ PRIVATE = "/breaches"  # any route behind the authorizer; an auditor of the prov
 
 
 @pytest.fixture
-def api(clean_stack: Any) -> Iterator[str]:
+def api(stack: Any) -> Iterator[str]:
+    stack.reset()  # provisioned afresh, not truncated: a test here rotates the signing keys (a secret, not data)
     port = free_port()
     server = serve_api(port, authorizer_cache_seconds=0)  # every call reaches the authorizer
     yield f"http://127.0.0.1:{port}"
