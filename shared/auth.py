@@ -60,7 +60,7 @@ class ForbiddenError(Exception):
 class Principal(BaseModel):
     """Who is calling."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     role: Role
     region: str = "350000"

@@ -24,6 +24,8 @@ Status = Literal["open", "closed"]
 class Ack(BaseModel):
     """A supervisor's acknowledgement of a breach at one level (quiet there until it escalates)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     note: str = ""
     by: str = ""
     at: Instant
@@ -33,7 +35,7 @@ class Breach(BaseModel):
     """One breach of one record for one kind (``breach_id`` = ``{kind}:{record_id}``)."""
 
     # Index keys of the stored item are not part of a breach; an item of an older shape may carry others.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     breach_id: str = Field(min_length=1)
     kind: BreachKind

@@ -112,7 +112,7 @@ def bulletin_key(scope: str, period: Period | str, ext: str) -> str:
 class UploadStat(BaseModel):
     """One upload receipt's counts (合规率 = (read − rejected) / read)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     department: str
     collected_on: date  # local date the upload reached the regulator
@@ -128,6 +128,8 @@ class UploadStat(BaseModel):
 
 class BulletinInput(BaseModel):
     """Everything one bulletin is computed from (see the module notes for what is counted)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     scope: str  # "350000" (province) or a city-level unit ("350100", "350128" 平潭); a county works too
     period: Period
@@ -151,6 +153,8 @@ class BulletinInput(BaseModel):
 
 class Bulletin(BaseModel):
     """A computed bulletin: figures, ranked tables, named overdue list and the comparison with the last period."""
+
+    model_config = ConfigDict(defer_build=True)
 
     scope: str
     scope_name: str

@@ -82,7 +82,7 @@ KIND_ZH: dict[BreachKind, str] = {
 class Obligation(BaseModel):
     """The monitor's view of one ledger record: its clocks and what has been done."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     record_id: str
     department: str
@@ -102,7 +102,7 @@ class Obligation(BaseModel):
 class Finding(BaseModel):
     """What a scan concludes about one record for one kind."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     breach_id: str  # f"{kind}:{record_id}": stable across re-scans
     kind: BreachKind

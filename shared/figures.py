@@ -21,7 +21,7 @@ from shared.timeutil import local_date
 class RecordProfile(BaseModel):
     """Records of one department, category and production day that every figure counts alike, and how many."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     department: str
     region_code: str

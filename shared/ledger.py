@@ -69,7 +69,7 @@ Outcome = Literal["accepted", "corrected", "duplicate"]
 class Dues(BaseModel):
     """Due dates of one record under the calendar in force."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     collect_due: date | None
     publish_due: date
@@ -103,7 +103,7 @@ def content_digest(content: dict[str, Any]) -> str:
 class LedgerEntry(BaseModel):
     """Current state of one record (the ``CUR`` item of the records table)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     record_id: str
     department: str
@@ -174,7 +174,7 @@ class LedgerEntry(BaseModel):
 class UploadContext(BaseModel):
     """Where a batch of rows came from."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     upload_id: str
     department: str
@@ -192,7 +192,7 @@ class UploadContext(BaseModel):
 class Decision(BaseModel):
     """What to do with one valid row."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     outcome: Outcome
     entry: LedgerEntry | None  # the new state to write; None when nothing changes

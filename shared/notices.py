@@ -38,7 +38,7 @@ SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 class DigestItem(BaseModel):
     """One breach (or at-risk record) as a digest lists it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     breach_id: str
     kind: BreachKind
@@ -56,7 +56,7 @@ class DigestItem(BaseModel):
 class Digest(BaseModel):
     """A composed digest, ready for the notices topic."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     jurisdiction: str
     level: Level

@@ -58,7 +58,7 @@ def _check_year(year: int, text: str) -> None:
 class Period(BaseModel):
     """A bulletin period: a calendar month or an ISO week (Monday..Sunday); ``end`` is inclusive."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: PeriodKind
     key: str  # "2026-11" or "2026-W48"

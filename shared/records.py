@@ -60,7 +60,7 @@ class SubjectKind(StrEnum):
 class CanonicalRecord(BaseModel):
     """A validated record of one category, identified by (category, doc_no, action) within its department."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     category: Category
     doc_no: str  # normalised document number (NFKC, stripped, inner whitespace collapsed)
@@ -99,6 +99,8 @@ class CanonicalRecord(BaseModel):
 class RejectReason(BaseModel):
     """One problem of one row, for the reject report."""
 
+    model_config = ConfigDict(defer_build=True)
+
     row: int
     column: str  # the header as in the file ("" for a whole-row problem)
     value: str
@@ -114,7 +116,7 @@ class RejectReason(BaseModel):
 class ProductionListRow(BaseModel):
     """One line of a department's production list (台账): a record it produced."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     category: Category
     doc_no: str
@@ -129,7 +131,7 @@ class ProductionListRow(BaseModel):
 class PublicationConfirmation(BaseModel):
     """One line of a publication-confirmation file: a record and when it was published."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     record_id: str | None
     department: str | None
@@ -143,7 +145,7 @@ class PublicationConfirmation(BaseModel):
 class FeedbackRow(BaseModel):
     """One line of a joint-punishment feedback file: which listing, what was done about it, and when."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     record_id: str | None
     department: str | None

@@ -54,7 +54,7 @@ def normalize_name(name: str) -> str:
 class Department(BaseModel):
     """A data-providing department, identified by its own 统一社会信用代码."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     code: str
     name: str
@@ -68,7 +68,7 @@ class LegalRep(BaseModel):
     """A legal representative (法定代表人) of a subject, as the register or a record names them. The ID number is
     only ever kept masked, as the intake stores it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str
     uscc: str
@@ -90,7 +90,7 @@ class LegalRep(BaseModel):
 class Subject(BaseModel):
     """A market subject in the register records are matched against."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     uscc: str
     name: str
@@ -107,6 +107,8 @@ class Subject(BaseModel):
 
 class RegistryRowError(BaseModel):
     """One registry row that could not be loaded."""
+
+    model_config = ConfigDict(defer_build=True)
 
     row: int
     reason: str

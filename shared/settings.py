@@ -12,7 +12,7 @@ from shared.readers import ReadLimits
 class Settings(BaseModel):
     """Runtime settings; field names are the environment variable names, lower-cased."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     @classmethod
     def placeholders(cls, **overrides: object) -> Settings:

@@ -33,7 +33,7 @@ class SubscriptionError(ValueError):
 class Subscription(BaseModel):
     """One department's standing request to receive other departments' publications."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     subscription_id: str
     department: str
@@ -113,7 +113,7 @@ def push_message(view: dict[str, Any], kind: PushKind) -> tuple[str, str]:
 class SubscriptionRequest(BaseModel):
     """What a department asks for (API body and CLI)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     categories: list[Category] = Field(default_factory=list, max_length=len(Category))
     regions: list[Annotated[str, StringConstraints(pattern=r"^\d{6}$")]] = Field(default_factory=list, max_length=20)

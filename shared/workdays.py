@@ -53,19 +53,26 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import holidays
-from holidays.holiday_base import HolidayBase
-from holidays.version import __version__ as holidays_version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
+
+if TYPE_CHECKING:
+    from holidays.holiday_base import HolidayBase
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2040, 12, 31)
 BUNDLED_DIR = Path(__file__).parent / "data" / "calendar"
 
-_LIBRARY = f"python-holidays {holidays_version}"
+
+def _library() -> str:
+    """The calendar library and its version (part of the calendar's version)."""
+    from holidays.version import __version__
+
+    return f"python-holidays {__version__}"
+
+
 # Part of `version`: bump it when the way the index is derived from the data changes.
 _INDEX_FORMAT = 1
 
@@ -79,6 +86,9 @@ def china_holidays_class() -> type[HolidayBase]:
     (0.19 s of a 0.9 s cold start, measured). ``china.py`` uses absolute imports only, so its file is loaded under
     its own module name; a later ``import holidays.countries`` reuses this module object.
     """
+    import holidays  # here, not at the top: the package loads its lunar calendar (~30 ms) and only a calendar build
+    # needs it; a cold API call that computes no due date never pays for it
+
     name = "holidays.countries.china"
     module = sys.modules.get(name)
     if module is None:
@@ -119,7 +129,7 @@ class CalendarOverride(BaseModel):
 
     # Lax mode: besides JSON text, dicts from json.loads() ("YYYY-MM-DD" dates) and from DynamoDB (Decimal year)
     # must validate too.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", str_strip_whitespace=True)
 
     year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year)
     source: str = Field(min_length=1)
@@ -227,6 +237,8 @@ _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 class RestDay(BaseModel):
     """A day not counted: a weekend or a (statutory or bridge) holiday."""
 
+    model_config = ConfigDict(defer_build=True)
+
     date: date
     kind: Literal["weekend", "holiday"]
     reason: str  # the holiday's name, or the weekday
@@ -234,6 +246,8 @@ class RestDay(BaseModel):
 
 class DueDateExplanation(BaseModel):
     """Why a due date falls where it does: what a department needs to accept (or dispute) a breach."""
+
+    model_config = ConfigDict(defer_build=True)
 
     produced: date
     days: int
@@ -321,17 +335,18 @@ class WorkCalendar:
             for d in override.workdays:
                 flags[d.toordinal() - base] = 1
 
+        library_name = _library()
         years: list[YearInfo] = []
         for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
             if year in chosen:
                 years.append(YearInfo(year, "official", chosen[year].source))
             elif year in library.official_years:
-                years.append(YearInfo(year, "official", f"{_LIBRARY} (holidays.China)"))
+                years.append(YearInfo(year, "official", f"{library_name} (holidays.China)"))
             else:
-                years.append(YearInfo(year, "provisional", f"{_LIBRARY}: statutory rules only, no make-up days"))
+                years.append(YearInfo(year, "provisional", f"{library_name}: statutory rules only, no make-up days"))
 
         digest = hashlib.sha256()
-        digest.update(f"index={_INDEX_FORMAT};library={_LIBRARY};range={FIRST_DAY}..{LAST_DAY}".encode())
+        digest.update(f"index={_INDEX_FORMAT};library={library_name};range={FIRST_DAY}..{LAST_DAY}".encode())
         for year in sorted(chosen):
             digest.update(b"\n" + chosen[year].canonical_json().encode())
         names = {d: n for d, n in library.names.items() if d.year not in chosen}

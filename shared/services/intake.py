@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from shared.adapters.messaging import ObjectInfo, version_id_of
 from shared.categories import (
@@ -69,6 +69,8 @@ class UploadRef(BaseModel):
     upload (issue 7 item 6). ``version_id`` is the S3 object version to read; ``arrival`` identifies the upload
     (the version id, or in an unversioned bucket the ETag and creation instant, see :func:`arrival_of`).
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     bucket: str
     key: str

@@ -46,7 +46,7 @@ MAX_FILTERED = 200
 class PublicQuery(BaseModel):
     """``GET /public/subjects`` parameters."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
     q: str = ""
     region: str | None = None

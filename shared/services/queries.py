@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.auditchain import ENTRY_FIELDS
 from shared.auth import Principal
@@ -57,6 +57,7 @@ class QueryError(ValueError):
 
 
 class BreachFilter(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     region: str | None = None
     department: str | None = None
     category: str | None = None

@@ -34,7 +34,7 @@ class UploadRequestError(Exception):
 class UploadRequest(BaseModel):
     """The body of ``POST /uploads``."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
     category: str
     file_name: str

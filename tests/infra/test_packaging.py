@@ -450,8 +450,7 @@ def test_cold_import_compiles_nothing_and_skips_what_it_does_not_use(lambda_task
         "assert not from_zip, from_zip[:5]\n"
         "loaded = sorted(sys.modules)\n"
         "assert 'aws_xray_sdk' not in loaded\n"
-        "others = [m for m in loaded if m.startswith('holidays.countries.') and m != 'holidays.countries.china']\n"
-        "assert not others, others[:5]\n"
+        "assert 'holidays' not in loaded  # loaded (China only) when a calendar is first built, not at import\n"
         "assert 'aws_lambda_powertools.utilities.batch' not in loaded"
     )
     time_import(task, runtime, probe)  # raises with the failing assertion's text
