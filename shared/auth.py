@@ -146,11 +146,6 @@ class KeySet:
         kid = f"k{stamp}-{secrets.token_hex(3)}"
         return KeySet(current=kid, keys={**self.keys, kid: secrets.token_urlsafe(48)})
 
-    @classmethod
-    def generate(cls) -> KeySet:
-        kid = f"k{secrets.token_hex(4)}"
-        return cls(current=kid, keys={kid: secrets.token_urlsafe(48)})
-
 
 @dataclass(frozen=True)
 class IssuedToken:

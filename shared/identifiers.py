@@ -239,24 +239,6 @@ def looks_like_id_number(s: str) -> bool:
     return len(s) == 15 and s.isascii() and s.isdigit()
 
 
-def id_number_problem(s: str) -> str | None:
-    """Why ``s`` is not a 居民身份证号码, in Chinese; None if it looks valid."""
-    s = s.upper()
-    if len(s) == 18:
-        body = s[:17]
-        if not (body.isascii() and body.isdigit()) or s[17] not in _ID_CHECK:
-            return "居民身份证号码格式错误（应为17位数字加1位数字或X）"
-        if not _plausible_birth(s[6:14]):
-            return "居民身份证号码中的出生日期不存在"
-        expected = id_number_check_char(body)
-        if expected != s[17]:
-            return f"居民身份证号码校验位错误（应为{expected}）"
-        return None
-    if len(s) == 15 and s.isascii() and s.isdigit():
-        return None
-    return f"居民身份证号码应为18位，实际为{len(s)}位"
-
-
 _ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 
 

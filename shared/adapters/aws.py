@@ -56,10 +56,6 @@ def acting_as(identity: Identity | None) -> Iterator[None]:
         _acting.reset(token)
 
 
-def current_identity() -> Identity | None:
-    return _acting.get()
-
-
 def client(service: str) -> Any:
     """A shared boto3 client for ``service`` (call ``clear_clients()`` after changing the environment)."""
     return _client(service, _acting.get())

@@ -783,6 +783,16 @@ class ControlStore:
             return list(self.table.query("pk = :p AND begins_with(sk, :s)", {":p": pk, ":s": prefix}))
         return list(self.table.query("pk = :p", {":p": pk}))
 
+    FIGURES_MARK = ("FIGREFRESH", "LAST")
+
+    def figures_mark(self) -> str | None:
+        """The change mark the kept figures were last refreshed from (None: never refreshed)."""
+        item = self.table.get(*self.FIGURES_MARK)
+        return str(item["mark"]) if item and item.get("mark") else None
+
+    def keep_figures_mark(self, mark: str) -> None:
+        self.table.put({"pk": self.FIGURES_MARK[0], "sk": self.FIGURES_MARK[1], "mark": mark})
+
     @staticmethod
     def digest_key(jurisdiction: str, level: str, as_of: date) -> tuple[str, str]:
         """Where the digest of one jurisdiction, level and day is claimed and kept (``ops`` for operators' notes)."""

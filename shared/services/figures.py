@@ -17,8 +17,6 @@ from shared.observability import logger
 from shared.services.deps import Deps
 from shared.timeutil import local_date, utc_now
 
-CHECKPOINT = ("FIGREFRESH", "LAST")
-
 
 @dataclass
 class FiguresReport:
@@ -57,11 +55,11 @@ def refresh(deps: Deps) -> FiguresReport:
     """Bring the kept figures up to date with every record written since the last refresh (from the hour it
     started: changes of that hour are read again, never missed)."""
     mark = deps.tables.records.change_mark()
-    last = deps.tables.control.get(*CHECKPOINT)
-    if last is None or not last.get("mark"):
+    last = deps.tables.control.figures_mark()
+    if last is None:
         return rebuild(deps)
-    report = _recompute(deps.tables.records.changed_since(str(last["mark"])), deps)
-    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "mark": mark})
+    report = _recompute(deps.tables.records.changed_since(last), deps)
+    deps.tables.control.keep_figures_mark(mark)
     if report.pairs:
         logger.info("figures refreshed", extra={"pairs": report.pairs, "records_read": report.records_read})
     return report
@@ -80,5 +78,5 @@ def rebuild(deps: Deps, start: date = date(2000, 1, 1), end: date | None = None)
         kept = {(dept, day): profiles_of(e for e in entries if e.production_date == day) for day in days}
         report.pairs += len(kept)
         records.put_profiles(kept)
-    deps.tables.control.put({"pk": CHECKPOINT[0], "sk": CHECKPOINT[1], "mark": mark})
+    deps.tables.control.keep_figures_mark(mark)
     return report

@@ -60,3 +60,15 @@ def test_a_corrupt_record_is_quarantined_and_every_digest_still_goes(deps: Any) 
     assert result["scan"]["quarantined"] == ["REC#other/CUR"]
     assert result["notices"]["digests"] >= 1
     assert [e["event"] for e in deps.tables.audit.stream("QUARANTINE")] == ["item_unreadable"]
+
+
+def test_warnings_on_a_quiet_day_reach_the_province_once_as_an_operations_notice(deps: Any) -> None:
+    warning = "公示任务最近一次成功运行于2024-10-28，已超过1天未运行，请检查"
+    report = monitor.send_notices(date(2024, 10, 31), deps, warnings=[warning])
+    assert report.digests == 0  # nothing was breached: no digest to carry the warning
+    ((subject, body, attributes),) = deps.notifier.published
+    assert subject == "【归集督办】运行提示 2024-10-31"
+    assert warning in body
+    assert attributes["region"] == "350000" and attributes["type"] == "ops"
+    monitor.send_notices(date(2024, 10, 31), deps, warnings=[warning])  # the job retried: not told twice
+    assert len(deps.notifier.published) == 1
