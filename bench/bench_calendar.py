@@ -52,8 +52,8 @@ def main() -> None:
     official = [y.year for y in calendar.years() if y.status == "official"]
     print(f"calendar {workdays.FIRST_DAY}..{workdays.LAST_DAY}, version {calendar.version}, ", end="")
     print(f"official years {min(official)}-{max(official)} ({len(official)})")
-    print(f"import shared.workdays (holidays package): {import_s * 1000:7.1f} ms  (only cold if not imported before)")
-    print(f"first build (library data + index):        {first_build_s * 1000:7.1f} ms")
+    print(f"import shared.workdays:                     {import_s * 1000:7.1f} ms  (only cold if not imported before)")
+    print(f"first build (holidays import, data, index): {first_build_s * 1000:7.1f} ms")
     print(
         f"rebuild (index only, library data cached):  {rebuild_s * 1000:7.1f} ms"
         f"  (min {rebuild_min * 1000:.1f}, max {rebuild_max * 1000:.1f})"
