@@ -127,7 +127,7 @@ def run_cpu_path(path: Any, deps: Any, *, department: str, is_regulator: bool = 
     from shared.columns import looks_like_header, map_headers
     from shared.ledger import UploadContext
     from shared.readers import open_table
-    from shared.records import RejectReason
+    from shared.row_validation import RejectReason
     from shared.services.record_sink import Counts, RecordSink
 
     table = open_table(path, path.name, lambda cells: looks_like_header(Category.PENALTY, cells))

@@ -1,7 +1,7 @@
 """Deterministic generator of a province's worth of realistic uploads: demo data and end-to-end test oracle.
 
 The generator is deliberately independent of the validator (`shared.identifiers`, `shared.columns`,
-`shared.records` are never imported): it computes its own 统一社会信用代码 / 注册号 / 组织机构代码 / 身份证 check
+`shared.row_validation` are never imported): it computes its own 统一社会信用代码 / 注册号 / 组织机构代码 / 身份证 check
 characters, so that tests comparing the pipeline's decisions with the ground truth here compare two
 implementations, not one with itself.
 

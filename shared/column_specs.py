@@ -113,7 +113,7 @@ from shared.categories import CATEGORY_INFO, FEEDBACK_FOLDER, PRODUCTION_FOLDER,
 
 
 class FieldKind(StrEnum):
-    """How a canonical field's cells are validated and normalised (see shared.records)."""
+    """How a canonical field's cells are validated and normalised (see shared.row_validation)."""
 
     TEXT = "text"
     NAME = "name"  # subject name: text, placeholders mean missing

@@ -1,6 +1,6 @@
 """The non-category folders: production lists (台账), publication confirmations and joint-punishment feedback.
 
-Their headers and rows are mapped and validated by ``shared.columns`` / ``shared.records`` like any category;
+Their headers and rows are mapped and validated by ``shared.columns`` / ``shared.row_validation`` like any category;
 this module applies the valid rows to the ledger.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from shared.categories import CATEGORY_INFO
 from shared.columns import HeaderError, map_feedback_headers, map_production_headers, map_published_headers
 from shared.ledger import LedgerEntry, UploadContext, compute_dues, expected_entry, record_id
-from shared.records import (
+from shared.row_validation import (
     LIST_IN,
     FeedbackRow,
     RejectReason,

@@ -44,8 +44,8 @@ from shared.ledger import (
 )
 from shared.observability import logger, metrics
 from shared.readers import MalformedFileError, Table, open_table
-from shared.records import RejectReason
 from shared.registry import Department
+from shared.row_validation import RejectReason
 from shared.services.deps import Deps
 from shared.services.folder_rows import FeedbackSink, ProductionListSink, PublishedSink
 from shared.services.record_sink import Counts, RecordSink, RowSink

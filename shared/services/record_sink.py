@@ -21,7 +21,7 @@ from shared.ledger import (
     legal_reps_of,
     record_id,
 )
-from shared.records import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
+from shared.row_validation import CanonicalRecord, RejectReason, SubjectKind, is_layout_row, validate_row
 from shared.services.breach_lifecycle import open_for_new_records, reconcile
 from shared.services.deps import Deps
 from shared.timeutil import iso_utc, local_date, utc_now

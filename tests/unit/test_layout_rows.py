@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.categories import Category
 from shared.columns import map_headers
-from shared.records import is_layout_row
+from shared.row_validation import is_layout_row
 
 HEADERS = ["序号", "行政相对人名称", "统一社会信用代码", "行政处罚决定书文号", "处罚类别", "处罚决定日期"]
 MAPPING = map_headers(Category.PENALTY, HEADERS)

@@ -9,7 +9,7 @@ import pytest
 
 from shared.categories import Category
 from shared.columns import HeaderError, map_headers
-from shared.records import CanonicalRecord, validate_row
+from shared.row_validation import CanonicalRecord, validate_row
 from tests.helpers import COMPANY, COMPANY_NAME
 
 TODAY = date(2026, 12, 1)

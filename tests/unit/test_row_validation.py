@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shared.categories import Category
 from shared.columns import HeaderMapping, map_headers, map_production_headers, map_published_headers
-from shared.records import (
+from shared.row_validation import (
     EXCLUDED_STATISTICS_ZH,
     CanonicalRecord,
     Cell,
@@ -897,3 +897,10 @@ def test_content_digest_is_that_of_the_json_form(name: str, note: str, natural: 
     # content() skips pydantic's serialiser on the per-row path; the digest must not notice.
     assert content_digest(result.content()) == content_digest(result.model_dump(mode="json"))
     assert set(result.content()) == set(CanonicalRecord.model_fields)
+
+
+def test_every_field_kind_has_a_converter() -> None:
+    from shared.column_specs import FieldKind
+    from shared.row_validation import _CONVERTERS
+
+    assert set(_CONVERTERS) == set(FieldKind)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -400,218 +401,248 @@ def _code_list(col: str, allowed: Mapping[str, str], shown: str) -> Callable[[Ce
     return convert
 
 
-def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
-    """A closure that validates and normalises one column's cells (raises _BadValueError)."""
-    kind, max_len, col = spec.kind, spec.max_len, f"“{header}”"
+def _too_long(col: str, max_len: int, s: str) -> _BadValueError:
+    return _BadValueError(f"{col}超过{max_len}个字符（实际{len(s)}个）")
 
-    def too_long(s: str) -> _BadValueError:
-        return _BadValueError(f"{col}超过{max_len}个字符（实际{len(s)}个）")
 
-    if kind is FieldKind.TEXT:
+# One factory per field kind: (the column as quoted in reasons, the length limit, whether the header says 元) →
+# the converter of that column's cells. The table below says which kind uses which.
+def _text_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def text(v: Cell) -> str | None:
+        s = v.strip() if type(v) is str else _text(v)
+        if len(s) > max_len:
+            raise _too_long(col, max_len, s)
+        s = mask_person_ids(s)  # an ID typed into free text is still a person's ID
+        return s or None
 
-        def text(v: Cell) -> str | None:
-            s = v.strip() if type(v) is str else _text(v)
-            if len(s) > max_len:
-                raise too_long(s)
-            s = mask_person_ids(s)  # an ID typed into free text is still a person's ID
-            return s or None
+    return text
 
-        return text
 
-    if kind is FieldKind.NAME:
+def _name_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def name(v: Cell) -> str | None:
+        s = v.strip() if type(v) is str else _text(v)
+        if len(s) > max_len:
+            raise _too_long(col, max_len, s)
+        return None if s in _EMPTY_WORDS else mask_person_ids(s)
 
-        def name(v: Cell) -> str | None:
-            s = v.strip() if type(v) is str else _text(v)
-            if len(s) > max_len:
-                raise too_long(s)
-            return None if s in _EMPTY_WORDS else mask_person_ids(s)
+    return name
 
-        return name
 
-    if kind is FieldKind.DOC_NO:
+def _doc_no_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def doc_no(v: Cell) -> str | None:
+        s = v if type(v) is str else _text(v)
+        if not s.isascii():
+            s = unicodedata.normalize("NFKC", s)
+        s = " ".join(s.split())
+        if len(s) > max_len:
+            raise _too_long(col, max_len, s)
+        return None if s in _EMPTY_WORDS else s
 
-        def doc_no(v: Cell) -> str | None:
-            s = v if type(v) is str else _text(v)
-            if not s.isascii():
-                s = unicodedata.normalize("NFKC", s)
-            s = " ".join(s.split())
-            if len(s) > max_len:
-                raise too_long(s)
-            return None if s in _EMPTY_WORDS else s
+    return doc_no
 
-        return doc_no
 
-    if kind is FieldKind.USCC:
-        # A 注册号 in the credit-code column (“统一社会信用代码/注册号”) is moved to reg_no by the row rules.
-        return _code_converter(
-            lambda c: reg_no_problem(c) if len(c) != 18 and c.isdigit() and 13 <= len(c) <= 15 else uscc_problem(c)
-        )
+def _uscc_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    # A 注册号 in the credit-code column (“统一社会信用代码/注册号”) is moved to reg_no by the row rules.
+    return _code_converter(
+        lambda c: reg_no_problem(c) if len(c) != 18 and c.isdigit() and 13 <= len(c) <= 15 else uscc_problem(c)
+    )
 
-    if kind is FieldKind.AUTH_USCC:
-        return _code_converter(uscc_problem, prefix=f"{col}：")
 
-    if kind is FieldKind.REG_NO:
-        return _code_converter(lambda c: uscc_problem(c) if len(c) == 18 else reg_no_problem(c))
+def _auth_uscc_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    return _code_converter(uscc_problem, prefix=f"{col}：")
 
-    if kind is FieldKind.ORG_CODE:
 
-        def org_code(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            if len(code) == 18 and is_valid_uscc(code):
-                return code[8:17]  # a credit code in the org-code column: its positions 9–17 are the org code
-            problem = org_code_problem(code)
-            if problem:
-                raise _BadValueError(problem)
-            return code
+def _reg_no_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    return _code_converter(lambda c: uscc_problem(c) if len(c) == 18 else reg_no_problem(c))
 
-        return org_code
 
-    if kind is FieldKind.ID_NUMBER:
+def _org_code_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def org_code(v: Cell) -> str | None:
+        code = normalize_code(v)
+        if code is None:
+            return None
+        if len(code) == 18 and is_valid_uscc(code):
+            return code[8:17]  # a credit code in the org-code column: its positions 9–17 are the org code
+        problem = org_code_problem(code)
+        if problem:
+            raise _BadValueError(problem)
+        return code
 
-        def id_number(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            if len(code) == 18 and code[:17].isdigit():
-                if id_number_check_char(code[:17]) != code[17]:
-                    raise _BadValueError(f"居民身份证号码校验位错误（应为{id_number_check_char(code[:17])}）")
-            elif len(code) == 18 and is_valid_uscc(code):
-                return code  # an organisation's credit code, not personal data
+    return org_code
+
+
+def _id_number_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def id_number(v: Cell) -> str | None:
+        code = normalize_code(v)
+        if code is None:
+            return None
+        if len(code) == 18 and code[:17].isdigit():
+            if id_number_check_char(code[:17]) != code[17]:
+                raise _BadValueError(f"居民身份证号码校验位错误（应为{id_number_check_char(code[:17])}）")
+        elif len(code) == 18 and is_valid_uscc(code):
+            return code  # an organisation's credit code, not personal data
+        return mask_id_number(code)
+
+    return id_number
+
+
+def _cert_no_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def cert_no(v: Cell) -> str | None:
+        code = normalize_code(v)
+        if code is None:
+            return None
+        if is_person_id_shape(code):
             return mask_id_number(code)
+        if len(code) > max_len:
+            raise _too_long(col, max_len, code)
+        return code
 
-        return id_number
+    return cert_no
 
-    if kind is FieldKind.CERT_NO:
 
-        def cert_no(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            if is_person_id_shape(code):
-                return mask_id_number(code)
-            if len(code) > max_len:
-                raise too_long(code)
-            return code
+def _region_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def region(v: Cell) -> str | None:
+        code = normalize_code(v)
+        if code is None:
+            return None
+        if not (len(code) == 6 and code.isdigit() and is_known_region(code)):
+            raise _BadValueError(f"{col}填写的“{code}”不是有效的行政区划代码（GB/T 2260，6位数字）")
+        return code
 
-        return cert_no
+    return region
 
-    if kind is FieldKind.REGION:
 
-        def region(v: Cell) -> str | None:
-            code = normalize_code(v)
-            if code is None:
-                return None
-            if not (len(code) == 6 and code.isdigit() and is_known_region(code)):
-                raise _BadValueError(f"{col}填写的“{code}”不是有效的行政区划代码（GB/T 2260，6位数字）")
-            return code
+def _date_cells(col: str, max_len: int, yuan: bool, *, allow_long: bool = False) -> Converter:
+    def a_date(v: Cell) -> str | None:
+        if allow_long and type(v) is str and v.strip() in _LONG_WORDS:
+            return LONG_TERM.isoformat()
+        try:
+            d = parse_date(v)
+        except ValueError as exc:
+            raise _BadValueError(f"{col}：{exc}") from None
+        return None if d is None else d.isoformat()
 
-        return region
+    return a_date
 
-    if kind is FieldKind.DATE or kind is FieldKind.DATE_OR_LONG:
-        allow_long = kind is FieldKind.DATE_OR_LONG
 
-        def a_date(v: Cell) -> str | None:
-            if allow_long and type(v) is str and v.strip() in _LONG_WORDS:
-                return LONG_TERM.isoformat()
-            try:
-                d = parse_date(v)
-            except ValueError as exc:
-                raise _BadValueError(f"{col}：{exc}") from None
-            return None if d is None else d.isoformat()
+def _datetime_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def instant(v: Cell) -> str | None:
+        try:
+            at = parse_instant(v)
+        except ValueError as exc:
+            raise _BadValueError(f"{col}：{exc}") from None
+        return None if at is None else at.isoformat()
 
-        return a_date
+    return instant
 
-    if kind is FieldKind.DATETIME:
 
-        def instant(v: Cell) -> str | None:
-            try:
-                at = parse_instant(v)
-            except ValueError as exc:
-                raise _BadValueError(f"{col}：{exc}") from None
-            return None if at is None else at.isoformat()
+def _amount_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    return _amount_converter(col, yuan)
 
-        return instant
 
-    if kind is FieldKind.AMOUNT:
-        return _amount_converter(col, yuan)
+def _license_kind_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def license_kind(v: Cell) -> str | None:
+        s = _enum_text(v)
+        if not s or s in _EMPTY_WORDS:
+            return None
+        hit = _LICENSE_KIND_MAP.get(s) or _LICENSE_KIND_MAP.get(s.removesuffix("类").removesuffix("许可"))
+        if hit is None:
+            raise _BadValueError(f"{col}填写的“{s}”无效，应为：普通、特许、认可、核准、登记、其他（或代码01-06）")
+        return hit
 
-    if kind is FieldKind.LICENSE_KIND:
+    return license_kind
 
-        def license_kind(v: Cell) -> str | None:
-            s = _enum_text(v)
-            if not s or s in _EMPTY_WORDS:
-                return None
-            hit = _LICENSE_KIND_MAP.get(s) or _LICENSE_KIND_MAP.get(s.removesuffix("类").removesuffix("许可"))
+
+def _penalty_kind_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def penalty_kind(v: Cell) -> str | None:
+        s = _enum_text(v) if type(v) is not str else unicodedata.normalize("NFKC", v).strip()
+        if not s or s in _EMPTY_WORDS:
+            return None
+        out: list[str] = []
+        for token in _PENALTY_SPLIT.split(s):
+            if not token:
+                continue
+            hit = _PENALTY_TOKEN_MAP.get(token) or _PENALTY_TOKEN_MAP.get(_PAREN_NOTE.sub("", token))
+            if hit is None and token.startswith(("其他", "其它")):
+                hit = "其他"
             if hit is None:
-                raise _BadValueError(f"{col}填写的“{s}”无效，应为：普通、特许、认可、核准、登记、其他（或代码01-06）")
-            return hit
+                raise _BadValueError(
+                    f"{col}填写的“{token}”不是有效的处罚类别，应为：{_PENALTY_ALLOWED_ZH}（多个用分号分隔）"
+                )
+            if hit not in out:
+                out.append(hit)
+        return ";".join(out) or None
 
-        return license_kind
+    return penalty_kind
 
-    if kind is FieldKind.PENALTY_KIND:
 
-        def penalty_kind(v: Cell) -> str | None:
-            s = _enum_text(v) if type(v) is not str else unicodedata.normalize("NFKC", v).strip()
-            if not s or s in _EMPTY_WORDS:
-                return None
-            out: list[str] = []
-            for token in _PENALTY_SPLIT.split(s):
-                if not token:
-                    continue
-                hit = _PENALTY_TOKEN_MAP.get(token) or _PENALTY_TOKEN_MAP.get(_PAREN_NOTE.sub("", token))
-                if hit is None and token.startswith(("其他", "其它")):
-                    hit = "其他"
-                if hit is None:
-                    raise _BadValueError(
-                        f"{col}填写的“{token}”不是有效的处罚类别，应为：{_PENALTY_ALLOWED_ZH}（多个用分号分隔）"
-                    )
-                if hit not in out:
-                    out.append(hit)
-            return ";".join(out) or None
+def _status_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    return _code_list(col, _STATUS_MAP, "0正常、1撤销、2异议、3其他")
 
-        return penalty_kind
 
-    if kind is FieldKind.STATUS:
-        return _code_list(col, _STATUS_MAP, "0正常、1撤销、2异议、3其他")
+def _subject_category_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    return _code_list(col, _SUBJECT_CATEGORY_MAP, "法人及非法人组织、自然人、个体工商户")
 
-    if kind is FieldKind.SUBJECT_CATEGORY:
-        return _code_list(col, _SUBJECT_CATEGORY_MAP, "法人及非法人组织、自然人、个体工商户")
 
-    if kind is FieldKind.ACTION:
+def _action_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def action(v: Cell) -> str | None:
+        s = _enum_text(v).upper()
+        if not s or s in _EMPTY_WORDS:
+            return None
+        hit = _ACTION_CODES.get(s)
+        if hit is None:
+            if "移出" in s or "移除" in s or "恢复" in s or "撤销" in s:
+                hit = LIST_OUT
+            elif "列入" in s or "纳入" in s or "标记" in s:
+                hit = LIST_IN
+            else:
+                raise _BadValueError(f"{col}填写的“{s}”无效，应为：列入、移出（或0列入、1移出）")
+        return hit
 
-        def action(v: Cell) -> str | None:
-            s = _enum_text(v).upper()
-            if not s or s in _EMPTY_WORDS:
-                return None
-            hit = _ACTION_CODES.get(s)
-            if hit is None:
-                if "移出" in s or "移除" in s or "恢复" in s or "撤销" in s:
-                    hit = LIST_OUT
-                elif "列入" in s or "纳入" in s or "标记" in s:
-                    hit = LIST_IN
-                else:
-                    raise _BadValueError(f"{col}填写的“{s}”无效，应为：列入、移出（或0列入、1移出）")
-            return hit
+    return action
 
-        return action
 
-    if kind is FieldKind.CATEGORY:
+def _category_cells(col: str, max_len: int, yuan: bool) -> Converter:
+    def category(v: Cell) -> str | None:
+        s = _text(v)
+        if not s:
+            return None
+        hit = parse_category(s)
+        if hit is None:
+            names = "、".join(info.name_zh for info in CATEGORY_INFO.values())
+            raise _BadValueError(f"{col}填写的“{s}”无法识别，应为以下类别之一：{names}（或其英文代码）")
+        return hit.value
 
-        def category(v: Cell) -> str | None:
-            s = _text(v)
-            if not s:
-                return None
-            hit = parse_category(s)
-            if hit is None:
-                names = "、".join(info.name_zh for info in CATEGORY_INFO.values())
-                raise _BadValueError(f"{col}填写的“{s}”无法识别，应为以下类别之一：{names}（或其英文代码）")
-            return hit.value
+    return category
 
-        return category
 
-    raise AssertionError(f"unhandled field kind {kind}")  # pragma: no cover
+_CONVERTERS: dict[FieldKind, Callable[[str, int, bool], Converter]] = {
+    FieldKind.TEXT: _text_cells,
+    FieldKind.NAME: _name_cells,
+    FieldKind.DOC_NO: _doc_no_cells,
+    FieldKind.USCC: _uscc_cells,
+    FieldKind.AUTH_USCC: _auth_uscc_cells,
+    FieldKind.REG_NO: _reg_no_cells,
+    FieldKind.ORG_CODE: _org_code_cells,
+    FieldKind.ID_NUMBER: _id_number_cells,
+    FieldKind.CERT_NO: _cert_no_cells,
+    FieldKind.REGION: _region_cells,
+    FieldKind.DATE: _date_cells,
+    FieldKind.DATE_OR_LONG: partial(_date_cells, allow_long=True),
+    FieldKind.DATETIME: _datetime_cells,
+    FieldKind.AMOUNT: _amount_cells,
+    FieldKind.LICENSE_KIND: _license_kind_cells,
+    FieldKind.PENALTY_KIND: _penalty_kind_cells,
+    FieldKind.STATUS: _status_cells,
+    FieldKind.SUBJECT_CATEGORY: _subject_category_cells,
+    FieldKind.ACTION: _action_cells,
+    FieldKind.CATEGORY: _category_cells,
+}
+
+
+def _make_converter(spec: FieldSpec, header: str, yuan: bool) -> Converter:
+    """The converter of one column: validates and normalises its cells (raises _BadValueError)."""
+    return _CONVERTERS[spec.kind](f"“{header}”", spec.max_len, yuan)
 
 
 _AMOUNT_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
