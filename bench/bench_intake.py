@@ -73,6 +73,24 @@ def bare_loop(path: Path) -> int:
     return n
 
 
+def read_and_validate(path: Path, today: date) -> int:
+    """guiji's reader and row validator alone (no attribution, no dates, no writes): the share of the CPU path
+    that the file's rules cost, printed so the ratio above can be read against it."""
+    from shared.categories import Category
+    from shared.columns import looks_like_header, map_headers
+    from shared.readers import open_table
+    from shared.row_validation import is_layout_row, validate_row
+
+    table = open_table(path, path.name, lambda cells: looks_like_header(Category.PENALTY, cells))
+    mapping = map_headers(Category.PENALTY, table.headers)
+    n = 0
+    for row, cells in table.rows():
+        if not is_layout_row(mapping, cells):
+            validate_row(mapping, row, cells, today=today)
+        n += 1
+    return n
+
+
 def _best(fn: Callable[[], object]) -> float:
     """Median seconds of ``REPEAT`` runs."""
     times = []
@@ -97,6 +115,7 @@ def main() -> None:
             path = Path(tmp) / "big.csv"
             write_big_csv(path, rows, today=today, department_code=dept.code, subjects=data.subjects, ages=ages)
             t_bare = _best(lambda path=path: bare_loop(path))  # type: ignore[misc]
+            t_rules = _best(lambda path=path: read_and_validate(path, today))  # type: ignore[misc]
             runs: list[float] = []
             counts: dict[str, int] = {}
             deps = null_deps(data.subjects)
@@ -115,6 +134,10 @@ def main() -> None:
                 f"    guiji CPU path                            : {counts['read'] / t_full:10,.0f} rows/s ({t_full:.2f} s)"
             )
             print(f"    ratio guiji / bare                        : {t_bare / t_full:.3f}x")
+            print(
+                f"    of which reading + row validation alone   : {rows / t_rules:10,.0f} rows/s, ratio"
+                f" {t_bare / t_rules:.3f}x (the ceiling of the ratio above, with attribution and writes free)"
+            )
             print(
                 f"    DynamoDB requests per 1,000 rows          : {stats.requests * per_k:.1f}  by op: "
                 + ", ".join(f"{op} {n * per_k:.1f}" for op, n in sorted(stats.by_op.items()))
