@@ -89,7 +89,10 @@ class Stack:
         """
         from moto.s3.models import s3_backends
 
+        from infra.localrun import apply_env
         from shared.adapters.aws import client
+
+        apply_env(self.env)  # a test may have pointed this process elsewhere (another stack, other identities)
 
         ddb = client("dynamodb")
         for name in ddb.list_tables()["TableNames"]:

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::UserWarning")
 def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The CLI pointed at a state file of its own; this process's environment is put back afterwards."""
     import infra.cli as cli
-    from shared.services.deps import reset
+    from infra.localrun import apply_env
 
     saved = dict(os.environ)
     monkeypatch.setattr(cli, "STATE_FILE", tmp_path / "state" / "local.json")
@@ -35,8 +35,7 @@ def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         if cli._state() is not None:
             cli.main(["local", "down", "--timeout", "60"])
         os.environ.clear()
-        os.environ.update(saved)
-        reset()
+        apply_env(saved)  # the environment, and the identities the CLI's stack replaced
 
 
 def _up(cli: Any, *extra: str) -> dict[str, Any]:
