@@ -83,9 +83,9 @@ class Stack:
         """Empty what the stack holds (every table, bucket and queue) and keep what it is (the resources, their
         policies and identities): an empty ledger in a fraction of :meth:`reset`'s time.
 
-        Sealed digests are under Object Lock (COMPLIANCE), which no API call may lift: they are dropped from the
-        in-process moto backend directly. Tests that change more than data (a rotated secret, a bucket's
-        versioning) use :meth:`reset`.
+        Objects are dropped from the in-process moto backend directly: sealed digests sit under Object Lock
+        (COMPLIANCE), which no API call may lift, and the versioned buckets keep every version. Tests that change
+        more than data (a rotated secret, a bucket's versioning) use :meth:`reset`.
         """
         from moto.s3.models import s3_backends
 
@@ -118,10 +118,8 @@ class Stack:
             if sub["Endpoint"] != inbox["Attributes"]["QueueArn"]:
                 sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
         import functions.app as app_module
-        from shared.services.deps import reset
 
-        reset()
-        app_module._process_chunk.cache_clear()
+        app_module._process_chunk.cache_clear()  # (apply_env above already forgot the cached deps)
 
     def reset(self) -> None:
         """Wipe all state and provision again (for tests that need an empty ledger)."""
