@@ -1,4 +1,5 @@
-"""Deadline rules: what a record owes (its clocks), what a scan concludes (findings), and how far a breach climbs.
+"""Deadline rules: what a record owes (its clocks), what a scan concludes (findings, BRIEF §2.4, §3), and how far
+an open breach climbs up the jurisdiction chain (BRIEF §2.5).
 
 Everything here is a pure function of (record, scan date, calendar): scanning the same ``as_of`` twice gives the
 same findings, so the scan can be re-run or run for a past date without drift.

@@ -14,7 +14,6 @@ from shared.auditchain import GENESIS
 from shared.breaches import Breach
 from shared.deadlines import LATE_KINDS, BreachKind, Finding, Obligation, base_level, evaluate
 from shared.ledger import LedgerEntry
-from shared.regions import city_of
 from shared.services.deps import Deps
 from shared.timeutil import local_date, utc_now
 
@@ -64,8 +63,7 @@ def _new_breach(f: Finding, entry: LedgerEntry, as_of: date, calendar_version: s
         kind=f.kind,
         record_id=f.record_id,
         department=f.department,
-        region_code=f.region_code,
-        city=city_of(f.region_code),
+        region_code=f.region_code,  # (its city is derived by the model)
         category=f.category,
         doc_no=entry.doc_no,
         subject_name=entry.attributed_name or entry.subject_name,
